@@ -1,0 +1,7 @@
+"""powderkeg: conflict early warning from news and event data."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
