@@ -1,0 +1,263 @@
+"""The command line: a thin layer over :mod:`powderkeg.api`.
+
+Each command parses its options, calls one API function, and prints the result. Errors are one
+line on stderr naming the input and the problem; exit codes follow CONTRACT.md (0 ok, 1 could not
+do its job, 2 usage error).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__, api
+from .errors import PowderkegError
+from .types import Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"powderkeg: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn known errors into one line on stderr; never show a traceback to a user."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PowderkegError as e:
+            _fail(str(e), e.exit_code)
+        except UnicodeDecodeError as e:
+            _fail(f"input is not valid UTF-8 ({e.reason}); pass --encoding latin-1 (or cp1252)", 1)
+        except MemoryError:
+            _fail("out of memory; lower --max-bytes or split the input", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - last resort: one line, trace only on request
+            if os.environ.get("POWDERKEG_DEBUG"):
+                raise
+            _fail(f"internal error: {type(e).__name__}: {e} (set POWDERKEG_DEBUG=1 for the trace)", 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
+
+
+@contextmanager
+def _progress(label: str, enabled: bool, length: int | None = None) -> Any:
+    """A progress bar on stderr when it is a terminal (or forced), else a no-op."""
+    if not enabled:
+        yield None
+        return
+    with click.progressbar(
+        length=length, label=label, file=sys.stderr, show_pos=True, show_eta=length is not None
+    ) as bar:
+        yield bar.update
+
+
+def _want_progress(json_out: bool, quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+def _validate_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+_input_options = [
+    click.option("--date", callback=_validate_date, help="Document date YYYY-MM-DD for relative dates when the input has none."),
+    click.option("--encoding", default=None, help="Text encoding of the inputs (default UTF-8), e.g. latin-1 or cp1252."),
+    click.option("--max-bytes", type=click.IntRange(min=1), default=api.DEFAULT_MAX_BYTES, show_default=True, help="Files above this size are quarantined, not read."),
+]  # fmt: skip
+
+
+def input_options(fn: F) -> F:
+    for opt in reversed(_input_options):
+        fn = opt(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="powderkeg")
+def main() -> None:
+    """powderkeg: conflict early warning from news and event data.
+
+    Read news, code events in the PLOVER ontology, store them, watch theatres, and write reports.
+
+    Example: powderkeg demo
+    """
+
+
+@main.command()
+@click.option("--out", "out_dir", default="powderkeg-demo", show_default=True, help="Folder for the database and report.")
+@click.option("--json", "json_out", is_flag=True, help="Print {db, report, counts} as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def demo(out_dir: str, json_out: bool, quiet: bool) -> None:
+    """Run the main job end to end on the bundled sample articles.
+
+    Reads the sample articles shipped in the package, codes them, stores the events in a local
+    DuckDB file, computes theatre indicators and alerts, and writes a report.
+
+    Example: powderkeg demo --out /tmp/pk-demo
+    """
+    with _progress("coding sample articles", _want_progress(json_out, quiet)) as update:
+        result = api.demo(out_dir, progress=update)
+    if json_out:
+        _print_json(result)
+    else:
+        c = result["counts"]
+        click.echo(f"database: {result['db']}")
+        click.echo(f"report:   {result['report']}")
+        click.echo(", ".join(f"{k}: {v}" for k, v in c.items() if not isinstance(v, list)))
+
+
+def _problems_out(problems: list[Problem]) -> None:
+    for p in problems:
+        click.echo(f"powderkeg: {p}", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@input_options
+@click.option("--json", "json_out", is_flag=True, help="Print {\"documents\": [Document]} as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def code(paths: tuple[str, ...], date: str | None, encoding: str | None, max_bytes: int, json_out: bool, quiet: bool) -> None:
+    """Code text, HTML, feed or JSONL files into PLOVER events ('-' reads stdin).
+
+    Example: powderkeg code article.txt --date 2021-12-15 --json
+    """
+    with _progress("coding", _want_progress(json_out, quiet)) as update:
+        docs, problems = api.code_paths(paths, date=date, encoding=encoding, max_bytes=max_bytes, progress=update)
+    _problems_out(problems)
+    if json_out:
+        _print_json({"documents": [d.to_json() for d in docs]})
+    else:
+        for d in docs:
+            click.echo(f"# {d.title or d.source}  ({d.date or 'no date'}, {len(d.events)} events)")
+            for e in d.events:
+                actors = "+".join(a.code for a in e.actor) or "-"
+                targets = "+".join(a.code for a in e.target) or "-"
+                click.echo(f"{e.type:<11} {actors:>10} -> {targets:<10} {e.factuality:<12} {e.sentence[:90]}")
+    if not docs and problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path")
+@input_options
+@handle_errors
+def brief(path: str, date: str | None, encoding: str | None, max_bytes: int) -> None:
+    """Print a readable Markdown brief of one article.
+
+    Actors with codes, events (type, actor -> target, place, date, factuality, sentence), places
+    with coordinates, quantities, indicators hit; hypotheticals are kept apart from facts.
+
+    Example: powderkeg brief article.txt --date 2021-12-15 > brief.md
+    """
+    docs, problems = api.code_paths([path], date=date, encoding=encoding, max_bytes=max_bytes)
+    if problems and not docs:
+        _fail(str(problems[0]), 1)
+    _problems_out(problems)
+    for d in docs:
+        click.echo(api.brief(d))
+
+
+@main.command(name="eval")
+@click.option("--format", "fmt", required=True, type=click.Choice(["plv", "cameo-quad", "acled", "case2021"]), help="Format of the labelled file (CONTRACT.md).")
+@click.argument("path")
+@click.option("--cv", type=click.IntRange(min=0), default=0, help="k-fold cross-validation: retrain on k-1 folds, score the held-out fold (for dev files the shipped model saw).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the Metrics JSON.")
+@handle_errors
+def eval_(fmt: str, path: str, cv: int, seed: int, json_out: bool) -> None:
+    """Score the coder on a labelled file, with the same configuration as `code`.
+
+    Example: powderkeg eval --format plv ../shared/data/plover/plv_train.tsv --cv 5
+    """
+    metrics = api.evaluate(fmt, path, cv=cv, seed=seed)
+    if json_out:
+        _print_json(metrics)
+        return
+    head = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
+    for k, v in head.items():
+        click.echo(f"{k:>26}: {v:.4f}" if isinstance(v, float) else f"{k:>26}: {v}")
+    click.echo("\nper class (precision recall f1 support):")
+    for label, m in sorted(metrics.get("per_class", {}).items()):
+        click.echo(f"  {label:<28} {m['precision']:.3f} {m['recall']:.3f} {m['f1']:.3f} {m['support']}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", required=True, help="DuckDB file (created if missing).")
+@input_options
+@click.option("--json", "json_out", is_flag=True, help="Print Counts as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def ingest(paths: tuple[str, ...], db: str, date: str | None, encoding: str | None, max_bytes: int, json_out: bool, quiet: bool) -> None:
+    """Read, code and store documents. Ingesting the same text twice adds nothing.
+
+    Bad inputs are quarantined in the database with the reason; the rest is stored.
+
+    Example: powderkeg ingest news/ --db events.duckdb --date 2021-12-15
+    """
+    with _progress("ingesting", _want_progress(json_out, quiet)) as update:
+        counts = api.ingest(paths, db=db, date=date, encoding=encoding, max_bytes=max_bytes, progress=update)
+    _report_counts(counts, json_out)
+
+
+def _report_counts(counts: Any, json_out: bool) -> None:
+    data = counts.to_json()
+    if json_out:
+        _print_json(data)
+    else:
+        _problems_out([])  # problems are listed below
+        for p in data["problems"]:
+            click.echo(f"powderkeg: {p}", err=True)
+        click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k != "problems"))
+    if data["read"] and data["quarantined"] == data["read"]:
+        sys.exit(1)
+
+
+@main.command(name="import")
+@click.option("--format", "fmt", required=True, type=click.Choice(["gdelt2", "gdelt1", "gdelt1-reduced", "icews", "icews-tkg", "acled", "ucdp", "plover"]), help="Dataset format (CONTRACT.md).")
+@click.argument("path")
+@click.option("--db", required=True, help="DuckDB file (created if missing).")
+@click.option("--json", "json_out", is_flag=True, help="Print Counts as JSON.")
+@handle_errors
+def import_(fmt: str, path: str, db: str, json_out: bool) -> None:
+    """Import an event dataset into the store, mapped to PLOVER, with provenance.
+
+    Importing the same file twice adds 0 rows; malformed rows are quarantined with their line.
+
+    Example: powderkeg import --format ucdp ged.csv --db events.duckdb
+    """
+    counts = api.import_dataset(path, fmt=fmt, db=db)
+    _report_counts(counts, json_out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,210 @@
+"""Reports: per theatre, the events with their sentences, trends, indicators, alerts and links.
+
+``write_report`` writes ``report.md`` and a self-contained ``report.html`` (figures embedded) into a
+folder, plus one PNG trend figure per theatre.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..types import Document
+
+MAX_EVENTS_LISTED = 40
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def _codes(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return "+".join(str(x) for x in v) or "—"
+
+
+def _events_table(df: pd.DataFrame) -> list[str]:
+    lines = [
+        "| date | type | actor → target | place | factuality | sentence |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = df.sort_values(["date", "type"]).head(MAX_EVENTS_LISTED)
+    for r in rows.itertuples():
+        sentence = str(r.sentence or "").replace("|", "\\|")
+        date = r.date.date().isoformat() if hasattr(r.date, "date") and not pd.isna(r.date) else _fmt(r.date)
+        lines.append(
+            f"| {date} | {r.type}{'/' + r.mode if isinstance(r.mode, str) else ''} | "
+            f"{_codes(r.actor_codes)} → {_codes(r.target_codes)} | {_fmt(r.place_name)} | "
+            f"{r.factuality} | {sentence} |"
+        )
+    if len(df) > MAX_EVENTS_LISTED:
+        lines.append(f"\n… and {len(df) - MAX_EVENTS_LISTED} more events in the database.")
+    return lines
+
+
+def write_report(
+    out_dir: Path,
+    events: pd.DataFrame,
+    docs: Sequence[Document] = (),
+    *,
+    title: str = "powderkeg report",
+    freq: str = "W",
+) -> Path:
+    from ..watch import alerts as find_alerts
+    from ..watch import load_indicators, load_theatres, plot_trend, theatre_series
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    theatres = load_theatres()
+    indicators = load_indicators()
+    md: list[str] = [f"# {title}", ""]
+    n_docs = len(docs)
+    md.append(
+        f"{n_docs} documents, {len(events)} events in the store. "
+        "Events are coded in the PLOVER ontology; each lists the sentence it came from."
+    )
+    md.append("")
+    md.append("## Events by factuality")
+    if len(events):
+        for fact, n in events["factuality"].value_counts().items():
+            md.append(f"- {fact}: {n}")
+    md.append("")
+    alerts = find_alerts(events, theatres, indicators, freq=freq) if len(events) else []
+    md.append("## Alerts")
+    md.append(
+        "An alert fires when an indicator's count in a period departs from its own history "
+        "(method in the watch module's README)."
+    )
+    if not alerts:
+        md.append("- none")
+    for a in alerts:
+        j = a.to_json()
+        md.append(
+            f"- **{j['theatre']} · {j['indicator']}** in {j['period']}: {j['value']} "
+            f"(baseline {_fmt(j.get('baseline'))}, score {_fmt(j.get('score'))})"
+        )
+        for s in j.get("sentences", [])[:3]:
+            md.append(f"  > {s}")
+    md.append("")
+    figures: list[tuple[str, Path]] = []
+    for tid, theatre in theatres.items():
+        mask = theatre.matches(events) if len(events) else pd.Series([], dtype=bool)
+        sub = events[mask] if len(events) else events
+        md.append(f"## Theatre: {theatre.name} (`{tid}`)")
+        md.append("")
+        md.append(f"{len(sub)} events.")
+        if len(sub):
+            series = theatre_series(events, theatre, freq=freq)
+            png = out_dir / f"trend-{tid}.png"
+            plot_trend(series, png, title=f"{theatre.name}: events per week")
+            figures.append((tid, png))
+            md.append(f"![trend {tid}]({png.name})")
+            md.append("")
+            counts = sub["type"].value_counts()
+            md.append("Event types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+            md.append("")
+            hits = {ind.id: int(ind.matches(sub).sum()) for ind in indicators}
+            hits = {k: v for k, v in hits.items() if v}
+            if hits:
+                md.append("Indicators hit: " + ", ".join(f"{k} {v}" for k, v in sorted(hits.items())))
+                md.append("")
+            md.extend(_events_table(sub))
+        md.append("")
+    md.extend(_link_section(events, theatres))
+    md_path = out_dir / "report.md"
+    md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
+    (out_dir / "report.html").write_text(_to_html(md, out_dir, title), encoding="utf-8")
+    return md_path
+
+
+def _link_section(events: pd.DataFrame, theatres: dict[str, Any]) -> list[str]:
+    """Cross-theatre excitation, with an honest verdict when data are too thin."""
+    try:
+        from ..link import link
+    except ImportError:
+        return []
+    rows = []
+    for tid, theatre in theatres.items():
+        if not len(events):
+            break
+        sub = events[theatre.matches(events) & events["date"].notna()]
+        sub = sub[sub["quad"].isin(["material_conflict", "verbal_conflict"])]
+        rows.append(pd.DataFrame({"time": pd.to_datetime(sub["date"]).dt.strftime("%Y-%m-%d"), "stream": tid}))
+    lines = ["## Links between theatres", ""]
+    if not rows:
+        return lines + ["- no events"]
+    data = pd.concat(rows, ignore_index=True)
+    data = data[data["stream"].isin(data["stream"].value_counts().index[:5])]
+    try:
+        result = link(data, seed=0)
+    except Exception as e:  # noqa: BLE001 - the report shows why the link could not be measured
+        return lines + [f"- not measured: {e}"]
+    lines.append(f"Verdict: **{result['verdict']}** (conflict events, {', '.join(result['streams'])}).")
+    if result["verdict"] == "ok":
+        lines.append("")
+        lines.append("| from → to | branching | 95% interval | Granger p |")
+        lines.append("|---|---|---|---|")
+        s = result["streams"]
+        for i, to in enumerate(s):
+            for j, fr in enumerate(s):
+                lines.append(
+                    f"| {fr} → {to} | {result['branching'][i][j]:.3f} | "
+                    f"[{result['branching_ci_low'][i][j]:.3f}, {result['branching_ci_high'][i][j]:.3f}] | "
+                    f"{_fmt(result['granger_p'][i][j])} |"
+                )
+    return lines
+
+
+def _to_html(md: list[str], out_dir: Path, title: str) -> str:
+    """A small Markdown subset to HTML, with images embedded so the file stands alone."""
+    out = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
+        "color:#222}table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ccc;"
+        "padding:3px 6px;vertical-align:top}blockquote{color:#555;margin:.2em 1em}img{max-width:100%}"
+        "</style></head><body>",
+    ]
+    in_table = False
+    for line in md:
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(set(c) <= {"-"} for c in cells):
+                continue
+            if not in_table:
+                out.append("<table>")
+                in_table = True
+                out.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr>")
+            else:
+                out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+            continue
+        if in_table:
+            out.append("</table>")
+            in_table = False
+        if line.startswith("!["):
+            name = line[line.index("(") + 1 : line.rindex(")")]
+            data = base64.b64encode((out_dir / name).read_bytes()).decode()
+            out.append(f"<img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>")
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
+        elif line.strip().startswith(">"):
+            out.append(f"<blockquote>{html.escape(line.strip()[1:].strip())}</blockquote>")
+        elif line.startswith("- "):
+            out.append(f"<li>{html.escape(line[2:]).replace('**', '')}</li>")
+        elif line.strip():
+            out.append(f"<p>{html.escape(line).replace('**', '')}</p>")
+    if in_table:
+        out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out)
