@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .read import DEFAULT_MAX_BYTES
 from .types import Document, Problem
-
-DEFAULT_MAX_BYTES = 20_000_000
 
 Progress = Callable[[int], None]
 

@@ -39,8 +39,6 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except PowderkegError as e:
             _fail(str(e), e.exit_code)
-        except UnicodeDecodeError as e:
-            _fail(f"input is not valid UTF-8 ({e.reason}); pass --encoding latin-1 (or cp1252)", 1)
         except MemoryError:
             _fail("out of memory; lower --max-bytes or split the input", 1)
         except KeyboardInterrupt:
@@ -234,7 +232,6 @@ def _report_counts(counts: Any, json_out: bool) -> None:
     if json_out:
         _print_json(data)
     else:
-        _problems_out([])  # problems are listed below
         for p in data["problems"]:
             click.echo(f"powderkeg: {p}", err=True)
         click.echo(", ".join(f"{k}: {v}" for k, v in data.items() if k != "problems"))

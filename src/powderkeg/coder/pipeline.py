@@ -13,11 +13,15 @@ Steps, per document:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from .. import __version__
 from ..types import Actor, Document, Event, Place, event_id_for
@@ -44,6 +48,16 @@ def load_nlp(model: str = SPACY_MODEL) -> Any:
     import spacy
 
     return spacy.load(model, disable=["ner"])
+
+
+@lru_cache(maxsize=1)
+def load_context_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """PLOVER context cue words (``data/contexts.yaml``) compiled to one regex per context."""
+    path = resources.files("powderkeg.coder").joinpath("data/contexts.yaml")
+    spec: dict[str, list[str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(
+        (ctx, re.compile(r"\b(?:" + "|".join(cues) + r")\b", re.I)) for ctx, cues in spec.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class Coder:
         self.models = models
         self.lexicon: Lexicon = load_lexicon()
         self.quantities = load_quantity_finder()
+        self.context_cues = load_context_cues()
         self.batch_size = batch_size
         model_version = getattr(models, "version", None)
         self.version = f"powderkeg-{__version__}" + (f"+{model_version}" if model_version else "")
@@ -216,11 +231,12 @@ class Coder:
         mode = self._valid_mode(trig.type, mode)
         location = self._location(sentence, trig, actors + targets)
         onto = self.ontology
+        contexts = [c for c, rx in self.context_cues if c in onto.contexts and rx.search(sentence)]
         quad = onto.quad(trig.type, mode)
         intensity = onto.intensity(trig.type, mode)
         cameo = onto.plover_to_cameo(trig.type, mode)
         goldstein = onto.goldstein(cameo) if cameo else None
-        acled = onto.plover_to_acled(trig.type, mode, ())
+        acled = onto.plover_to_acled(trig.type, mode, tuple(contexts))
         confidence = 0.55 if trig.source != "model" else 0.4
         if from_parse:
             confidence += 0.15
@@ -235,7 +251,7 @@ class Coder:
             sentence=sentence,
             type=trig.type,
             mode=mode,
-            context=[],
+            context=contexts,
             actor=[_with_text(m) for m in actors],
             target=[_with_text(m) for m in targets],
             location=location,

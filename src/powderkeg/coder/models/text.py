@@ -1,0 +1,180 @@
+"""Feature extraction for the event classifiers: cheap, pure Python, deterministic.
+
+A document is a sentence (or snippet), optionally *marked*: the source actor in ``<s>…</s>`` and
+the target in ``<t>…</t>``. :func:`parse` splits it once into tokens with a region each
+(``pre``, ``src``, ``mid``, ``tgt``, ``post``); the analyzers below turn a parsed document into
+string features. Analyzers are looked up by name (:data:`ANALYZERS`) so that a saved model names
+its analyzers instead of pickling code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from powderkeg.coder.models.lexicon import CameoLexicon, Match
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*|\d+(?:[.,]\d+)*")
+_MARK = re.compile(r"(</?[st]>)")
+MARK_TAGS = re.compile(r"</?[st]>")
+
+NEGATIONS = frozenset(
+    {"NOT", "NO", "NEVER", "N'T", "DENIED", "DENY", "DENIES", "REFUSED", "REFUSE", "REFUSES",
+     "WITHOUT", "FAILED", "NOR", "DECLINED", "REJECTED"}
+)
+INTENT = frozenset(
+    {"WILL", "WOULD", "TO", "PLANS", "PLAN", "PLANNED", "PLEDGED", "OFFERED", "PROMISED",
+     "AGREED", "VOWED", "COULD", "MAY", "MIGHT", "SHOULD", "THREATENED", "REFUSED", "WANTS",
+     "SEEKS", "ASKED", "URGED", "CALLED", "READY", "INTENDS", "DECIDED"}
+)
+
+
+@dataclass
+class Parsed:
+    """One document split into tokens, each with its region."""
+
+    text: str
+    tokens: list[str]
+    regions: list[str]
+    marked: bool
+    order: str  # 'st', 'ts' or '' (unmarked)
+    lexicon: CameoLexicon | None = None
+    _upper: list[str] | None = field(default=None, repr=False)
+    _matches: list[Match] | None = field(default=None, repr=False)
+
+    @property
+    def upper(self) -> list[str]:
+        if self._upper is None:
+            self._upper = [t.upper() for t in self.tokens]
+        return self._upper
+
+    @property
+    def matches(self) -> list[Match]:
+        if self._matches is None:
+            self._matches = self.lexicon.match(self.upper) if self.lexicon is not None else []
+        return self._matches
+
+
+def parse(doc: str, lexicon: CameoLexicon | None = None) -> Parsed:
+    """Split ``doc`` (plain or marked) into tokens and regions."""
+    if "<s>" not in doc and "<t>" not in doc:
+        toks = _TOKEN.findall(doc)
+        return Parsed(doc, toks, ["pre"] * len(toks), False, "", lexicon)
+    tokens: list[str] = []
+    regions: list[str] = []
+    region = "pre"
+    closed_s = closed_t = False
+    first = ""
+    for part in _MARK.split(doc):
+        if part == "<s>":
+            region = "src"
+            first = first or "s"
+            continue
+        if part == "<t>":
+            region = "tgt"
+            first = first or "t"
+            continue
+        if part in ("</s>", "</t>"):
+            if part == "</s>":
+                closed_s = True
+            else:
+                closed_t = True
+            region = "mid" if closed_s != closed_t else "post"
+            continue
+        for tok in _TOKEN.findall(part):
+            tokens.append(tok)
+            regions.append(region)
+    return Parsed(MARK_TAGS.sub("", doc), tokens, regions, True, "st" if first == "s" else "ts",
+                  lexicon)
+
+
+# --------------------------------------------------------------------------------------------
+# analyzers: Parsed -> list of feature strings
+
+
+def words12(p: Parsed) -> list[str]:
+    """Lower-case word uni- and bigrams; a marked actor span becomes one placeholder token."""
+    ws: list[str] = []
+    prev_region = ""
+    for tok, reg in zip(p.tokens, p.regions, strict=True):
+        if reg in ("src", "tgt"):
+            if prev_region != reg:
+                ws.append("_" + reg + "_")
+        else:
+            ws.append(tok.lower())
+        prev_region = reg
+    return ws + [a + " " + b for a, b in zip(ws, ws[1:], strict=False)]
+
+
+def chars35(p: Parsed) -> list[str]:
+    """Character 3-5 grams inside word boundaries (like scikit-learn's ``char_wb``)."""
+    return _char_ngrams(t.lower() for t in p.tokens)
+
+
+def _char_ngrams(words) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        w = " " + w + " "
+        n_w = len(w)
+        for n in (3, 4, 5):
+            if n_w < n:
+                break
+            out.extend(w[i : i + n] for i in range(n_w - n + 1))
+    return out
+
+
+def mid_chars(p: Parsed) -> list[str]:
+    """Character n-grams of the words between the two marked actors."""
+    return _char_ngrams(t.lower() for t, r in zip(p.tokens, p.regions, strict=True) if r == "mid")
+
+
+def lexicon_features(p: Parsed) -> list[str]:
+    """CAMEO verb-dictionary matches: PLOVER type, CAMEO root and verb, tagged by region."""
+    f: list[str] = []
+    up = p.upper
+    for m in p.matches:
+        reg = p.regions[m.index] if p.marked else "x"
+        plover = m.plover or "NONE"
+        for key, val in (("L", plover), ("C", m.code[:2]), ("V", m.verb)):
+            f.append(f"{key}:{val}")
+            if p.marked:
+                f.append(f"{key}:{val}:{reg}")
+        if m.specific:
+            f.append(f"LS:{plover}:{reg}")
+        before = [t for t in up[max(0, m.index - 3) : m.index] if t in INTENT]
+        for t in before:
+            f.append(f"ctx:{t}:{plover}")
+        if before:
+            f.append(f"int:{plover}:{reg}")
+    for i, t in enumerate(up):
+        if t in NEGATIONS:
+            f.append("neg")
+            if p.marked:
+                f.append("neg:" + p.regions[i])
+    return f
+
+
+def pair_features(p: Parsed) -> list[str]:
+    """Structure of a marked pair: the words between the actors, their order, and lexicon hits."""
+    f = lexicon_features(p)
+    if not p.marked:
+        f.append("unmarked")
+        return f
+    mid = [t.lower() for t, r in zip(p.tokens, p.regions, strict=True) if r == "mid"]
+    f.extend("b:" + t for t in mid)
+    f.extend("bb:" + a + "_" + b for a, b in zip(mid, mid[1:], strict=False))
+    if mid:
+        f.append("b0:" + mid[0])
+        f.append("bl:" + mid[-1])
+    f.append("order:" + p.order)
+    return f
+
+
+ANALYZERS: dict[str, Callable[[Parsed], list[str]]] = {
+    "words12": words12,
+    "chars35": chars35,
+    "mid_chars": mid_chars,
+    "lexicon": lexicon_features,
+    "pair": pair_features,
+}
