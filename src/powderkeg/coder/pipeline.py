@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from .. import __version__
+from ..errors import PowderkegError
 from ..types import Actor, Document, Event, Place, event_id_for
 from .dates import resolve_date
 from .quantities import QuantityMention, load_quantity_finder
@@ -322,7 +323,7 @@ def _try_load_models() -> Any:
         return None
     try:
         return load_models()
-    except (FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError, PowderkegError):
         return None
 
 

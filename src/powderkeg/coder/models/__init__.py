@@ -18,6 +18,7 @@ The models are rebuilt from ``../shared/data`` by ``tools/train_models.py``; see
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -81,10 +82,11 @@ def make_quad_model(lexicon_path: str | None = None) -> LinearTextClassifier:
 
 
 def make_case_model(lexicon_path: str | None = None) -> LinearTextClassifier:
-    """CASE 2021 / ACLED sub-type of a snippet."""
+    """CASE 2021 / ACLED sub-type of a snippet: n-grams, lexicon hits and event-cue groups
+    (data/event_cues.txt); balanced class weights (many small classes)."""
     return LinearTextClassifier(
-        blocks=(("words12", 1.0, 1), ("chars35", 1.0, 2), ("lexicon", 0.5, 1)),
-        C=1.0, loss="svm", lexicon_path=lexicon_path,
+        blocks=(("words12", 1.0, 1), ("chars35", 1.0, 2), ("lexicon", 0.5, 1), ("cues", 0.5, 1)),
+        C=1.0, loss="svm", class_weight="balanced", lexicon_path=lexicon_path,
     )
 
 
@@ -109,14 +111,22 @@ class Models:
                 f"{meta_path}: model files are missing; rebuild them with tools/train_models.py"
             )
         self.meta: dict = json.loads(meta_path.read_text(encoding="utf-8"))
+        digest = hashlib.sha256()
+        for name in ("type", "quad", "case"):
+            for suffix in (".json", ".npz"):
+                digest.update((data_dir / (name + suffix)).read_bytes())
+        #: short content hash of the model files (goes into the coder version string)
+        self.version: str = digest.hexdigest()[:8]
         lex = str(data_dir / LEXICON_FILE)
         self.lexicon: CameoLexicon = load_lexicon(lex)
         self.type_model = LinearTextClassifier.load(data_dir / "type", lex)
         self.quad_model = LinearTextClassifier.load(data_dir / "quad", lex)
         self.case_model = LinearTextClassifier.load(data_dir / "case", lex)
         self.case_to_acled: dict[str, list[str]] = self.meta["case_to_acled"]
-        nouns = (data_dir / _EVENT_NOUNS_FILE).read_text(encoding="utf-8").split()
-        self.event_nouns = frozenset(w.upper() for w in nouns if not w.startswith("#"))
+        lines = (data_dir / _EVENT_NOUNS_FILE).read_text(encoding="utf-8").splitlines()
+        self.event_nouns = frozenset(
+            w.upper() for line in lines for w in line.split("#", 1)[0].split()
+        )
         self._event_codes_excluded = tuple(self.meta.get("is_event_excluded_roots", ["01"]))
         classes = list(self.case_model.classes_)
         self._acled_cols = np.array([i for i, c in enumerate(classes) if c in self.case_to_acled])

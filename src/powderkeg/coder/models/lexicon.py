@@ -162,7 +162,9 @@ class CameoLexicon:
                                 continue
                             seen.add(id(item))
                             pre, post, code, size = item
-                            if (best is None or size > best[0]) and all(
+                            # the most specific pattern wins; ties go to the larger code
+                            # string, so the result never depends on set iteration order
+                            if (best is None or (size, code) > best) and all(
                                 e & after for e in post
                             ) and all(e & before for e in pre):
                                 best = (size, code)

@@ -21,10 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from powderkeg.coder.models.lexicon import CameoLexicon
 from powderkeg.coder.models.text import ANALYZERS, Parsed, parse
@@ -87,11 +83,11 @@ class _Block:
         for feats in docs:
             row_i: list[int] = []
             row_v: list[float] = []
-            for t, c in Counter(feats).items():
-                j = vocab.get(t)
-                if j is not None:
-                    row_i.append(j)
-                    row_v.append((1.0 + math.log(c)) * idf[j])
+            found = [(vocab[t], c) for t, c in Counter(feats).items() if t in vocab]
+            found.sort()  # column order independent of string hashing -> reproducible fits
+            for j, c in found:
+                row_i.append(j)
+                row_v.append((1.0 + math.log(c)) * idf[j])
             if row_v:
                 norm = math.sqrt(sum(v * v for v in row_v))
                 scale = self.weight / norm
@@ -105,8 +101,15 @@ class _Block:
         )
 
 
-class LinearTextClassifier(ClassifierMixin, BaseEstimator):
-    """Sparse linear classifier over named feature blocks.
+_PARAMS = ("blocks", "C", "loss", "extra_weight", "class_weight", "calibrate_folds",
+           "lexicon_path", "random_state")
+
+
+class LinearTextClassifier:
+    """Sparse linear classifier over named feature blocks, with the scikit-learn estimator API
+    (``get_params``/``set_params``/``fit``/``predict``/``predict_proba``/``score``). It does not
+    inherit from scikit-learn so that loading a model does not import scikit-learn (~1 s);
+    scikit-learn is imported only to fit.
 
     Parameters
     ----------
@@ -139,6 +142,19 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         self.lexicon_path = lexicon_path
         self.random_state = random_state
 
+    def get_params(self, deep: bool = True) -> dict:
+        return {k: getattr(self, k) for k in _PARAMS}
+
+    def set_params(self, **params) -> LinearTextClassifier:
+        for k, v in params.items():
+            if k not in _PARAMS:
+                raise ValueError(f"invalid parameter {k!r} for LinearTextClassifier")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return f"LinearTextClassifier(C={self.C}, loss={self.loss!r}, blocks={self.blocks!r})"
+
     # -- features -------------------------------------------------------------------------
     def _parse(self, X: Sequence[str]) -> list[Parsed]:
         lex = load_lexicon(self.lexicon_path) if self._needs_lexicon() else None
@@ -157,6 +173,9 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting --------------------------------------------------------------------------
     def _make_clf(self):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
         if self.loss == "svm":
             return LinearSVC(C=self.C, class_weight=self.class_weight,
                              random_state=self.random_state, max_iter=20000)
@@ -189,6 +208,8 @@ class LinearTextClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_temperature(self, X, y, sw, extra) -> float:
+        from sklearn.model_selection import StratifiedKFold
+
         counts = Counter(y)
         k = min(self.calibrate_folds, min(counts.values()))
         if k < 2:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from powderkeg.coder.models.lexicon import CameoLexicon, Match
 
@@ -171,10 +173,40 @@ def pair_features(p: Parsed) -> list[str]:
     return f
 
 
+_CUES_FILE = Path(__file__).resolve().parent / "data" / "event_cues.txt"
+
+
+@lru_cache(maxsize=1)
+def _cue_table() -> tuple[tuple[str, str], ...]:
+    """(prefix, group) pairs from the shipped cue list, longest prefix first."""
+    pairs = []
+    for line in _CUES_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        group, words = line.split(":", 1)
+        pairs.extend((w.lower(), group.strip()) for w in words.split())
+    return tuple(sorted(set(pairs), key=lambda p: (-len(p[0]), p)))
+
+
+@lru_cache(maxsize=65536)
+def _cues_of(token: str) -> tuple[str, ...]:
+    return tuple(sorted({g for pre, g in _cue_table() if token.startswith(pre)}))
+
+
+def cue_features(p: Parsed) -> list[str]:
+    """Event cue groups (data/event_cues.txt) present in the text, and pairs of them."""
+    groups = sorted({g for t in p.tokens for g in _cues_of(t.lower())})
+    f = ["cue:" + g for g in groups]
+    f.extend("cue2:" + a + "+" + b for i, a in enumerate(groups) for b in groups[i + 1 :])
+    return f
+
+
 ANALYZERS: dict[str, Callable[[Parsed], list[str]]] = {
     "words12": words12,
     "chars35": chars35,
     "mid_chars": mid_chars,
     "lexicon": lexicon_features,
     "pair": pair_features,
+    "cues": cue_features,
 }
