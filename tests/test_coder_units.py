@@ -84,3 +84,8 @@ def test_years_are_not_counts() -> None:
 
 def test_units_listed() -> None:
     assert {"troops", "USD", "EUR", "km", "percent", "tanks", "aircraft"} <= set(units())
+
+
+def test_sentence_initial_year_and_weekday() -> None:
+    assert resolve_date("In 2008 Russia fought a war with Georgia.", "2021-11-23").date == "2008-01-01"
+    assert resolve_date("On Monday troops moved.", "2021-11-24").date == "2021-11-22"

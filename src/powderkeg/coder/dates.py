@@ -37,8 +37,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("my", re.compile(rf"\b(?:in|since|during|by|early|late|mid-?)\s+{_MON}(?:\s+(?P<y>(?:19|20)\d\d))?\b", re.I)),
     ("ago", re.compile(rf"\b(?P<n>\d+|{_NUMW})\s+(?P<unit>day|week|month|year|decade)s?\s+ago\b", re.I)),
     ("rel", re.compile(r"\b(?P<rel>yesterday|today|tonight|tomorrow|(?:last|this|next|past)\s+(?:week|month|year|weekend|night))\b", re.I)),
-    ("wd", re.compile(r"\b(?:on|last|this|next)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
-    ("year", re.compile(r"\b(?:in|since|during|by|of|until|from)\s+(?P<y>(?:19|20)\d\d)\b")),
+    ("wd", re.compile(r"\b(?i:on|last|this|next)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
+    ("year", re.compile(r"\b(?:in|since|during|by|of|until|from)\s+(?P<y>(?:19|20)\d\d)\b", re.I)),
 ]  # fmt: skip
 
 

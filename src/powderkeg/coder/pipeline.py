@@ -186,6 +186,9 @@ class Coder:
             actors, targets, from_parse = assign_roles(trig, mentions, self.lexicon)
             if not from_parse:
                 actors, targets = fallback_roles(trig, mentions, actors, targets)
+            actor_codes = {m.actor.code for m in actors}
+            targets = _unique([m for m in targets if m.actor.code not in actor_codes])
+            actors = _unique(actors)
             if not actors and not targets:
                 continue
             ev = self._make_event(doc, start, end, sentence, trig, actors, targets, qmentions, probs, from_parse)
@@ -304,6 +307,18 @@ class Coder:
         for p in self.gazetteer.find(doc.text):
             if p.place not in doc.places:
                 doc.places.append(p.place)
+
+
+def _unique(mentions: list[_Mention]) -> list[_Mention]:
+    """One mention per actor (code, person): "NATO ... the Alliance" is one actor."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for m in mentions:
+        key = (m.actor.code, m.actor.person)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
 
 
 def _with_text(m: _Mention) -> Actor:

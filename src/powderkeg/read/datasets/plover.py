@@ -1,0 +1,146 @@
+"""``plover``: PLOVER events as JSON, the way ``powderkeg code --json`` writes them.
+
+Accepted: one JSON document ``{"documents": [Document, ...]}`` (each with ``events``), a JSON
+list of Documents or of Events, or JSON Lines with one Event (or one Document) per line.
+``row_id`` is the event's own ``id``; ``doc_id``, ``coder``, ``sentence`` and ``span`` are kept,
+and ``confidence`` and ``factuality`` come from the event. An event whose type is not a PLOVER
+type (or that is not an object) is quarantined with its line (JSON Lines) or its position.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from powderkeg.errors import InputError
+from powderkeg.read.datasets._common import Progress, ontology
+from powderkeg.store.counts import Counts
+from powderkeg.store.store import coded_event_row
+from powderkeg.types import Event, Problem
+
+_KEEP = (
+    "row_id",
+    "doc_id",
+    "coder",
+    "type",
+    "mode",
+    "context",
+    "actor_codes",
+    "target_codes",
+    "actors",
+    "targets",
+    "place_name",
+    "country",
+    "lat",
+    "lon",
+    "place_precision",
+    "date",
+    "date_precision",
+    "factuality",
+    "quad",
+    "intensity",
+    "cameo",
+    "goldstein",
+    "acled_type",
+    "acled_sub_type",
+    "confidence",
+    "sentence",
+    "span_start",
+    "span_end",
+)
+
+
+def _items(path: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None, int | None, str]]:
+    """``(event_json, document_json, line, where)`` for every event in the file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(str(path), "not UTF-8 text") from None
+    out: list[tuple[Any, Any, int | None, str]] = []
+    stripped = text.strip()
+    whole: Any = None
+    if stripped.startswith(("{", "[")):
+        try:
+            whole = json.loads(stripped)
+        except json.JSONDecodeError:
+            whole = None  # perhaps JSON Lines
+    if whole is not None:
+        docs: list[Any]
+        if isinstance(whole, dict) and "documents" in whole:
+            docs = whole["documents"] if isinstance(whole["documents"], list) else []
+        elif isinstance(whole, dict):
+            docs = [whole]
+        else:
+            docs = whole
+        for i, d in enumerate(docs):
+            if isinstance(d, dict) and "events" in d:
+                for j, ev in enumerate(d.get("events") or []):
+                    out.append((ev, d, None, f"document {i + 1} event {j + 1}"))
+            else:
+                out.append((d, None, None, f"item {i + 1}"))
+        return out
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append(({"__error__": f"not JSON ({exc.msg})"}, None, n, f"line {n}"))
+            continue
+        if isinstance(obj, dict) and "events" in obj:
+            for ev in obj.get("events") or []:
+                out.append((ev, obj, n, f"line {n}"))
+        else:
+            out.append((obj, None, n, f"line {n}"))
+    return out
+
+
+def import_plover(path: str | Path, store: Any, *, progress: Progress | None = None) -> Counts:
+    """Import a PLOVER JSON / JSON Lines event file into ``store``."""
+    p = Path(path)
+    with store.import_session(p, "plover", progress=progress) as imp:
+        if imp.done:
+            return imp.counts
+        onto = ontology()
+        rows: list[dict[str, Any]] = []
+        problems: list[Problem] = []
+        items = _items(p)
+        for ev, doc, line, where in items:
+            if not isinstance(ev, dict):
+                problems.append(
+                    Problem(
+                        str(p), "not a JSON object" if line else f"{where}: not a JSON object", line
+                    )
+                )
+                continue
+            if "__error__" in ev:
+                problems.append(Problem(str(p), ev["__error__"], line))
+                continue
+            try:
+                event = Event.from_json(ev)
+                typ, mode = onto.normalize(event.type, event.mode)
+            except Exception as exc:  # noqa: BLE001 - report any unusable event and go on
+                reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+                problems.append(Problem(str(p), reason if line else f"{where}: {reason}", line))
+                continue
+            event.type, event.mode = typ, mode
+            if event.quad is None:
+                event.quad = onto.quad(typ, mode)
+            if event.intensity is None:
+                event.intensity = float(onto.intensity(typ, mode))
+            doc_id = (doc or {}).get("doc_id")
+            row = coded_event_row(event, doc_id, (doc or {}).get("coder"), None)
+            row["row_id"] = event.id
+            rows.append({k: row.get(k) for k in _KEEP})
+        imp.counts.read += len(items)
+        imp.step("read", len(items))
+        if rows:
+            frame = pd.DataFrame(rows, columns=list(_KEEP))
+            for col in ("span_start", "span_end"):
+                frame[col] = frame[col].astype("Int32")
+            imp.insert_frame(frame)
+        imp.quarantine(problems)
+    return imp.counts
