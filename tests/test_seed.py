@@ -1,0 +1,36 @@
+"""The seed op-ed (../shared/seed): plain cases must be right; furniture yields no events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from powderkeg import api
+
+
+def _seed_docs(shared: Path):
+    docs, problems = api.code_paths(sorted((shared / "seed").glob("*.txt")), date="2021-12-15")
+    assert not problems
+    assert len(docs) == 1
+    return docs[0]
+
+
+def test_seed_plain_cases(shared: Path) -> None:
+    doc = _seed_docs(shared)
+    by_sentence = {e.sentence: e for e in doc.events}
+    massing = [e for s, e in by_sentence.items() if "120,000 Russian troops" in s]
+    assert massing and massing[0].type == "MOBILIZE"
+    assert {a.code for a in massing[0].actor} == {"RUS"}
+    assert {a.code for a in massing[0].target} == {"UKR"}
+    assert massing[0].factuality == "asserted"
+    article5 = [e for s, e in by_sentence.items() if "Article 5" in s]
+    assert article5 and all(e.factuality == "hypothetical" for e in article5)
+    for e in doc.events:
+        assert "+ posts" not in e.sentence
+        assert "More articles" not in e.sentence
+        assert "Columbia University" not in e.sentence
+
+
+def test_seed_actors(shared: Path) -> None:
+    doc = _seed_docs(shared)
+    found = {a.code for a in doc.actors}
+    assert {"RUS", "UKR", "SRB", "XKX", "USA", "NATO", "EU"} <= found
