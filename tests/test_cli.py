@@ -92,7 +92,7 @@ def test_batch_keeps_good_items_and_quarantines_bad(tmp_path: Path) -> None:
 
 
 def test_every_command_help_ends_with_example() -> None:
-    for name, cmd in main.commands.items():
+    for name, _cmd in main.commands.items():
         r = run(name, "--help")
         assert r.exit_code == 0
         assert "Example: powderkeg" in r.output, name
