@@ -96,3 +96,22 @@ def test_every_command_help_ends_with_example() -> None:
         r = run(name, "--help")
         assert r.exit_code == 0
         assert "Example: powderkeg" in r.output, name
+
+
+def test_link_from_csv_and_usage_errors(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from powderkeg.link import simulate_hawkes
+
+    ev = simulate_hawkes([0.3, 0.2], [[0.3, 0.0], [0.4, 0.2]], 1.0, 1500, seed=3)
+    rows = [(t, f"s{i}") for i, a in enumerate(ev) for t in a]
+    csv = tmp_path / "streams.csv"
+    pd.DataFrame(rows, columns=["time", "stream"]).to_csv(csv, index=False)
+    r = run("link", "--events", str(csv), "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["verdict"] == "ok"
+    assert out["streams"] == ["s0", "s1"]
+    assert out["branching"][1][0] > out["branching"][0][1]  # s0 excites s1, not the reverse
+    assert CliRunner().invoke(main, ["link"]).exit_code == 2
+    assert CliRunner().invoke(main, ["link", "--db", "x.duckdb", "--theatres", "nowhere,ukraine"]).exit_code == 2

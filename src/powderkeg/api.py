@@ -128,3 +128,40 @@ def demo(out_dir: str | Path = "powderkeg-demo", *, progress: Progress | None = 
     from .show.demo import run_demo
 
     return run_demo(Path(out_dir), progress=progress)
+
+
+def link(
+    *,
+    events_csv: str | Path | None = None,
+    db: str | Path | None = None,
+    theatres: Sequence[str] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Cross-theatre excitation from a CSV of (time, stream) or from theatres in the store."""
+    from .errors import UsageError
+    from .link import link as _link
+
+    if (events_csv is None) == (db is None):
+        raise UsageError("give either --events CSV or --db DB with --theatres")
+    if events_csv is not None:
+        if not Path(events_csv).exists():
+            raise InputError(str(events_csv), "no such file")
+        return _link(str(events_csv), seed=seed)
+    if not theatres or len(theatres) < 2:
+        raise UsageError("--db needs --theatres with at least two theatre ids, e.g. ukraine,serbia-kosovo")
+    import pandas as pd
+
+    from .store import Store
+    from .watch import load_theatres
+
+    known = load_theatres()
+    missing = [t for t in theatres if t not in known]
+    if missing:
+        raise UsageError(f"unknown theatre(s) {', '.join(missing)}; known: {', '.join(sorted(known))}")
+    with Store(db, read_only=True) as store:
+        events = store.events()
+    frames = []
+    for tid in theatres:
+        sub = events[known[tid].matches(events) & events["date"].notna()]
+        frames.append(pd.DataFrame({"time": pd.to_datetime(sub["date"]).dt.strftime("%Y-%m-%d"), "stream": tid}))
+    return _link(pd.concat(frames, ignore_index=True), seed=seed, theatres=list(theatres))

@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -254,6 +253,35 @@ def import_(fmt: str, path: str, db: str, json_out: bool) -> None:
     """
     counts = api.import_dataset(path, fmt=fmt, db=db)
     _report_counts(counts, json_out)
+
+
+@main.command()
+@click.option("--events", "events_csv", type=click.Path(dir_okay=False), help="CSV with columns time (ISO date or float days) and stream.")
+@click.option("--db", help="DuckDB store to build theatre streams from (with --theatres).")
+@click.option("--theatres", help="Comma-separated theatre ids, e.g. ukraine,serbia-kosovo.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for tie jitter and resampling.")
+@click.option("--json", "json_out", is_flag=True, help="Print the Link JSON.")
+@handle_errors
+def link(events_csv: str | None, db: str | None, theatres: str | None, seed: int, json_out: bool) -> None:
+    """Measure whether escalation in one theatre excites another (Hawkes + Granger).
+
+    Prints the branching matrix (expected events in row stream triggered by one in column
+    stream) with 95% intervals, Granger p-values, and a verdict that says when data are too thin.
+
+    Example: powderkeg link --db events.duckdb --theatres ukraine,serbia-kosovo --json
+    """
+    result = api.link(events_csv=events_csv, db=db, theatres=theatres.split(",") if theatres else None, seed=seed)
+    if json_out:
+        _print_json(result)
+        return
+    click.echo(f"verdict: {result['verdict']}")
+    streams = result["streams"]
+    for i, to in enumerate(streams):
+        for j, fr in enumerate(streams):
+            click.echo(
+                f"{fr:>16} -> {to:<16} {result['branching'][i][j]:.3f} "
+                f"[{result['branching_ci_low'][i][j]:.3f}, {result['branching_ci_high'][i][j]:.3f}]"
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover
