@@ -193,12 +193,18 @@ def _date(value: Any, where: str, *, end: bool) -> str | None:
     return text
 
 
-def _add_actor(cat: Catalog, entry: Any, where: str) -> None:
+def _check_entry(entry: Any, where: str, what: str, keys: set[str]) -> dict[str, Any]:
+    """The entry as a mapping with only known keys, or a ValueError naming where it is."""
     if not isinstance(entry, dict):
-        raise ValueError(f"{where}: an actor entry must be a mapping")
-    unknown = set(entry) - _ACTOR_KEYS
+        raise ValueError(f"{where}: {what} entry must be a mapping")
+    unknown = set(entry) - keys
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    return entry
+
+
+def _add_actor(cat: Catalog, entry: Any, where: str) -> None:
+    entry = _check_entry(entry, where, "an actor", _ACTOR_KEYS)
     code = entry.get("code")
     if not isinstance(code, str) or not _CODE_RE.match(code):
         raise ValueError(f"{where}: code {code!r} must be upper case, e.g. RUS, NATO, BIH-RS")
@@ -293,11 +299,7 @@ def _with(old: ActorDef, base: ActorDef) -> ActorDef:
 
 
 def _add_person(cat: Catalog, entry: Any, where: str) -> None:
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where}: a person entry must be a mapping")
-    unknown = set(entry) - _PERSON_KEYS
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    entry = _check_entry(entry, where, "a person", _PERSON_KEYS)
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"{where}: a person needs a name")
@@ -339,11 +341,7 @@ def _add_person(cat: Catalog, entry: Any, where: str) -> None:
 def _add_agents(cat: Catalog, entry: Any, where: str, *, modifier: bool) -> None:
     from powderkeg.actors._text import plural
 
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where}: an agent entry must be a mapping")
-    unknown = set(entry) - _AGENT_KEYS
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    entry = _check_entry(entry, where, "an agent", _AGENT_KEYS)
     terms = _str_list(entry.get("terms"), where, "terms")
     if not terms:
         raise ValueError(f"{where}: needs 'terms'")

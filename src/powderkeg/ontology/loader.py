@@ -226,13 +226,7 @@ class Ontology:
 
     def intensity(self, type_: str, mode: str | None = None) -> float:
         """The manual's conflict-cooperation score (-10..+10) for the type, or type and mode."""
-        t, m = self.normalize(type_, mode)
-        et = self._types[t]
-        if m is not None:
-            score = et.mode(m).intensity  # type: ignore[union-attr]
-            if score is not None:
-                return score
-        return et.intensity
+        return self._mode_or_type(type_, mode, "intensity")
 
     def penta(self, type_: str) -> int:
         """Five-way penta class (1-4; 0 is for CAMEO statements/appeals, which have no type).
@@ -315,13 +309,17 @@ class Ontology:
 
     def plover_to_cameo(self, type_: str, mode: str | None = None) -> str | None:
         """A default CAMEO code for a type, or type and mode (the type's when the mode has none)."""
+        return self._mode_or_type(type_, mode, "cameo")
+
+    def _mode_or_type(self, type_: str, mode: str | None, attr: str) -> Any:
+        """The mode's value of ``attr`` where the mode has one, else the type's."""
         t, m = self.normalize(type_, mode)
         et = self._types[t]
         if m is not None:
-            code = et.mode(m).cameo  # type: ignore[union-attr]
-            if code is not None:
-                return code
-        return et.cameo
+            value = getattr(et.mode(m), attr)
+            if value is not None:
+                return value
+        return getattr(et, attr)
 
     # ----------------------------------------------------------------------------- ACLED
     def acled_sub_types(self, event_type: str | None = None) -> tuple[str, ...]:
