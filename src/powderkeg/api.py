@@ -165,3 +165,273 @@ def link(
         sub = events[known[tid].matches(events) & events["date"].notna()]
         frames.append(pd.DataFrame({"time": pd.to_datetime(sub["date"]).dt.strftime("%Y-%m-%d"), "stream": tid}))
     return _link(pd.concat(frames, ignore_index=True), seed=seed, theatres=list(theatres))
+
+
+# ---------------------------------------------------------------- watch: trend, alerts, export
+
+FREQ_NAMES = {"day": "D", "week": "W", "month": "M", "D": "D", "W": "W", "M": "M"}
+TREND_TEXT_COLUMNS = (
+    "n_events", "quad_material_conflict", "quad_verbal_conflict", "type_ASSAULT", "type_MOBILIZE",
+    "fatalities", "mean_intensity", "material_conflict_share", "media_volume",
+)  # fmt: skip
+
+
+def _freq(freq: str) -> str:
+    from .errors import UsageError
+
+    if freq not in FREQ_NAMES:
+        raise UsageError(f"--freq {freq!r}: use day, week or month")
+    return FREQ_NAMES[freq]
+
+
+def _iso_date(value: str | None, flag: str) -> str | None:
+    from datetime import date
+
+    from .errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    from .errors import UsageError
+
+    s, u = _iso_date(since, "--since"), _iso_date(until, "--until")
+    if s and u and s > u:
+        raise UsageError(f"--since {s} is after --until {u}")
+    return s, u
+
+
+def _known_theatre(theatre: str) -> Any:
+    from .errors import UsageError
+    from .watch import load_theatres
+
+    known = load_theatres()
+    if theatre not in known:
+        raise UsageError(f"unknown theatre {theatre!r}; known: {', '.join(sorted(known))}")
+    return known[theatre]
+
+
+def _history_start(since: str | None, freq: str, periods: int) -> str | None:
+    """A date ``periods`` periods before ``since``: the history an alert window needs."""
+    if since is None:
+        return None
+    import pandas as pd
+
+    step = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1), "M": pd.Timedelta(days=31)}
+    return (pd.Timestamp(since) - step[freq] * (periods + 1)).date().isoformat()
+
+
+def _cell(v: Any) -> Any:
+    import math
+
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+    return v
+
+
+def trend(
+    theatre: str,
+    *,
+    db: str | Path,
+    freq: str = "week",
+    since: str | None = None,
+    until: str | None = None,
+    normalize: bool = False,
+    plot: str | Path | None = None,
+) -> dict[str, Any]:
+    """Per-period series of one theatre from the store (see ``powderkeg.watch.theatre_series``).
+
+    Returns ``{"theatre", "name", "freq", "since", "until", "normalize", "media_volume",
+    "undated_events", "columns", "rows": [{"period": ISO, column: value, ...}], "plot",
+    "alerts"}``. Columns: ``n_events``, ``type_<TYPE>`` (16), ``quad_<quad>`` (4),
+    ``mean_intensity``, ``fatalities``, ``material_conflict_share``, ``media_volume``; with
+    ``normalize`` also every count and fatalities divided by media volume (``<name>_norm``).
+    ``plot`` writes a PNG (``.png``) or self-contained HTML (``.html``) chart, alert periods
+    shaded (normalised columns when ``normalize``).
+    """
+    from .errors import UsageError
+    from .store import Store
+    from .watch import alerts as find_alerts
+    from .watch import load_indicators, plot_trend, plot_trend_html, theatre_series
+
+    th = _known_theatre(theatre)
+    f = _freq(freq)
+    since, until = _dates(since, until)
+    kind = None
+    if plot is not None:
+        kind = Path(plot).suffix.lower()
+        if kind not in (".png", ".html", ".htm"):
+            raise UsageError(f"--plot {plot}: give a .png or .html path")
+    window = 12
+    with Store(db, read_only=True) as store:
+        events = store.events(since=_history_start(since, f, window) if plot else since, until=until)
+    series = theatre_series(events, th, freq=f, start=since, end=until)
+    base = [c for c in series.columns if not c.endswith("_norm")]
+    cols = base + ([c for c in series.columns if c.endswith("_norm")] if normalize else [])
+    rows = []
+    for ts, rec in zip(series.index, series[cols].to_dict(orient="records"), strict=True):
+        rows.append({"period": ts.date().isoformat(), **{k: _cell(v) for k, v in rec.items()}})
+    found: list[Any] = []
+    plot_path = None
+    if plot is not None:
+        found = [
+            a
+            for a in find_alerts(events, [th], load_indicators(), freq=f, window=window)
+            if (since is None or a.period >= since) and (until is None or a.period <= until)
+        ]
+        chart_cols = ["n_events", "quad_material_conflict", "quad_verbal_conflict", "type_ASSAULT"]
+        if normalize:
+            chart_cols = [c + "_norm" for c in chart_cols]
+        title = f"{th.name}: per {dict(D='day', W='week', M='month')[f]}" + (
+            " (share of media volume)" if normalize else ""
+        )
+        writer = plot_trend if kind == ".png" else plot_trend_html
+        plot_path = str(writer(series, plot, columns=chart_cols, title=title, alerts=found))
+    return {
+        "theatre": th.id,
+        "name": th.name,
+        "freq": f,
+        "since": since,
+        "until": until,
+        "normalize": normalize,
+        "media_volume": "events in the store per period, all theatres",
+        "undated_events": int(series.attrs.get("undated_events", 0)),
+        "columns": ["period", *cols],
+        "rows": rows,
+        "plot": plot_path,
+        "alerts": [{"period": a.period, "indicator": a.indicator, "value": a.value} for a in found],
+    }
+
+
+def _event_summary(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an events row an analyst reads next to an alert, JSON-ready."""
+    import json as _json
+
+    import pandas as pd
+
+    def scalar(v: Any) -> Any:
+        if v is None or (not isinstance(v, (list, tuple, dict)) and not hasattr(v, "__len__")
+                         and pd.isna(v)):  # fmt: skip
+            return None
+        return _cell(v)
+
+    def codes(v: Any) -> list[str]:
+        if v is None:
+            return []
+        if isinstance(v, str):
+            try:
+                return [str(x) for x in _json.loads(v)]
+            except ValueError:
+                return [v]
+        return [str(x) for x in list(v)]
+
+    date = scalar(row.get("date"))
+    fat = scalar(row.get("fatalities"))
+    return {
+        "event_id": row.get("event_id"),
+        "date": date.date().isoformat() if hasattr(date, "date") else None,
+        "type": scalar(row.get("type")),
+        "mode": scalar(row.get("mode")),
+        "actor_codes": codes(row.get("actor_codes")),
+        "target_codes": codes(row.get("target_codes")),
+        "place_name": scalar(row.get("place_name")),
+        "country": scalar(row.get("country")),
+        "fatalities": int(fat) if fat is not None else None,
+        "factuality": scalar(row.get("factuality")),
+        "origin": scalar(row.get("origin")),
+        "dataset": scalar(row.get("dataset")),
+        "sentence": scalar(row.get("sentence")),
+    }
+
+
+def alerts(
+    *,
+    db: str | Path,
+    theatres: Sequence[str] | None = None,
+    method: str | None = None,
+    measure: str = "events",
+    freq: str = "week",
+    since: str | None = None,
+    until: str | None = None,
+    window: int = 12,
+    threshold: float | None = None,
+    min_count: int = 3,
+    normalize: bool = False,
+) -> dict[str, Any]:
+    """Alerts from the store: indicator counts per theatre that depart from their own history.
+
+    Returns ``{"method", "measure", "freq", "window", "threshold", "min_count", "normalize",
+    "theatres", "alerts": [Alert JSON + "events": [event summary]]}``. ``since``/``until`` select
+    the alert periods; the history before ``since`` is still read for the baselines.
+    ``measure="fatalities"`` scores the indicator's fatalities (method ``logz`` by default).
+    """
+    from .store import Store
+    from .watch import alerts as find_alerts
+    from .watch import load_indicators, load_theatres
+    from .watch.alerts import DEFAULT_THRESHOLD
+
+    f = _freq(freq)
+    since, until = _dates(since, until)
+    if method is None:
+        method = "logz" if measure == "fatalities" else "zscore"
+    ths = [_known_theatre(t) for t in theatres] if theatres else list(load_theatres().values())
+    with Store(db, read_only=True) as store:
+        events = store.events(since=_history_start(since, f, window), until=until)
+    found = find_alerts(
+        events, ths, load_indicators(), freq=f, method=method, window=window,
+        threshold=threshold, measure=measure, min_count=min_count, normalize=normalize,
+    )  # fmt: skip
+    by_id = {}
+    if found:
+        idx = events.set_index("event_id", drop=False)
+        wanted = {e for a in found for e in a.event_ids}
+        sub = idx[idx.index.isin(wanted)]
+        by_id = {r["event_id"]: _event_summary(r) for r in sub.to_dict(orient="records")}
+    out = []
+    for a in found:
+        if (since is not None and a.period_end < since) or (until is not None and a.period > until):
+            continue
+        j = a.to_json()
+        j["events"] = [by_id[e] for e in a.event_ids if e in by_id]
+        out.append(j)
+    return {
+        "method": method,
+        "measure": measure,
+        "freq": f,
+        "window": window,
+        "threshold": DEFAULT_THRESHOLD if threshold is None else float(threshold),
+        "min_count": min_count,
+        "normalize": normalize,
+        "theatres": [t.id for t in ths],
+        "alerts": out,
+    }
+
+
+def export(
+    *,
+    db: str | Path,
+    fmt: str,
+    out: str | Path,
+    theatres: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> dict[str, Any]:
+    """Export stored events to Parquet, CSV (all events columns) or GeoJSON (events with lat/lon).
+
+    Returns ``{"format", "out", "rows", "skipped_no_coordinates"}``.
+    """
+    from .store.export import export_events
+
+    since, until = _dates(since, until)
+    for t in theatres or ():
+        _known_theatre(t)
+    return export_events(db, fmt, out, theatres=list(theatres or ()), since=since, until=until)

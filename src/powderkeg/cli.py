@@ -284,5 +284,126 @@ def link(events_csv: str | None, db: str | None, theatres: str | None, seed: int
             )
 
 
+_FREQ = click.Choice(["day", "week", "month"])
+
+
+@main.command()
+@click.argument("theatre")
+@click.option("--db", required=True, help="DuckDB store to read (opened read-only).")
+@click.option("--freq", type=_FREQ, default="week", show_default=True, help="Period length.")
+@click.option("--since", callback=_validate_date, help="First date YYYY-MM-DD (inclusive).")
+@click.option("--until", callback=_validate_date, help="Last date YYYY-MM-DD (inclusive).")
+@click.option("--normalize", is_flag=True, help="Add counts divided by media volume (events in the store per period, all theatres); the plot draws those.")
+@click.option("--plot", "plot_path", help="Write a chart: PATH.png, or PATH.html (self-contained, works offline).")
+@click.option("--json", "json_out", is_flag=True, help="Print the trend as one JSON document.")
+@click.option("--csv", "csv_out", is_flag=True, help="Print the trend as CSV (one row per period, all columns).")
+@handle_errors
+def trend(theatre: str, db: str, freq: str, since: str | None, until: str | None, normalize: bool, plot_path: str | None, json_out: bool, csv_out: bool) -> None:
+    """Per-period series of one theatre: counts by PLOVER type and quad class, mean intensity,
+    fatalities where known, material-conflict share, media volume (and normalised counts).
+
+    Example: powderkeg trend ukraine --db events.duckdb --freq month --plot ukraine.png
+    """
+    if json_out and csv_out:
+        raise click.UsageError("give --json or --csv, not both")
+    result = api.trend(theatre, db=db, freq=freq, since=since, until=until, normalize=normalize, plot=plot_path)
+    if json_out:
+        _print_json(result)
+        return
+    cols = result["columns"]
+    if csv_out:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(cols)
+        for r in result["rows"]:
+            w.writerow(["" if r[c] is None else r[c] for c in cols])
+        return
+    shown = [c for c in api.TREND_TEXT_COLUMNS if c in cols]
+    if normalize:
+        shown = [c for c in shown if c != "media_volume"] + ["n_events_norm", "media_volume"]
+    click.echo(f"{result['name']} ({result['theatre']}), per {freq}; {len(result['rows'])} periods")
+    click.echo(f"{'period':<10} " + " ".join(f"{_short(c):>9}" for c in shown))
+    for r in result["rows"]:
+        click.echo(f"{r['period']:<10} " + " ".join(f"{_num(r[c]):>9}" for c in shown))
+    if result["plot"]:
+        click.echo(f"plot: {result['plot']}")
+
+
+def _short(col: str) -> str:
+    names = {"n_events": "events", "quad_material_conflict": "mat_confl", "quad_verbal_conflict": "verb_confl",
+             "type_ASSAULT": "ASSAULT", "type_MOBILIZE": "MOBILIZE", "mean_intensity": "intensity",
+             "material_conflict_share": "mc_share", "media_volume": "volume", "n_events_norm": "events/vol"}  # fmt: skip
+    return names.get(col, col)[:9]
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.0f}" if v.is_integer() and abs(v) >= 1 else f"{v:.3g}"
+    return str(v)
+
+
+@main.command()
+@click.option("--db", required=True, help="DuckDB store to read (opened read-only).")
+@click.option("--theatre", "theatres", multiple=True, help="Theatre id (repeatable); default: every theatre.")
+@click.option("--method", type=click.Choice(["zscore", "poisson", "logz"]), default=None, help="Alert method (watch README): robust z-score (default for events), Poisson tail, or robust z on log1p (default for fatalities).")
+@click.option("--measure", type=click.Choice(["events", "fatalities"]), default="events", show_default=True, help="Score the number of events hitting an indicator, or their fatalities.")
+@click.option("--freq", type=_FREQ, default="week", show_default=True, help="Period length.")
+@click.option("--since", callback=_validate_date, help="Only alerts in periods from this date (history before it is still read).")
+@click.option("--until", callback=_validate_date, help="Only alerts in periods up to this date.")
+@click.option("--window", type=click.IntRange(min=2), default=12, show_default=True, help="Trailing periods in the baseline.")
+@click.option("--threshold", type=float, default=None, help="Score at or above which an alert fires (default 3).")
+@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True, help="Fewest events for an alert.")
+@click.option("--normalize", is_flag=True, help="Read history as rates per unit of media volume.")
+@click.option("--json", "json_out", is_flag=True, help="Print {method, ..., alerts: [Alert + events]} as JSON.")
+@handle_errors
+def alerts(db: str, theatres: tuple[str, ...], method: str | None, measure: str, freq: str, since: str | None, until: str | None, window: int, threshold: float | None, min_count: int, normalize: bool, json_out: bool) -> None:
+    """List alerts: indicators whose count in a theatre departs from its own history, each with
+    the events and sentences behind it.
+
+    Example: powderkeg alerts --db events.duckdb --theatre serbia-kosovo --method zscore --json
+    """
+    result = api.alerts(db=db, theatres=list(theatres) or None, method=method, measure=measure, freq=freq, since=since, until=until,
+                        window=window, threshold=threshold, min_count=min_count, normalize=normalize)  # fmt: skip
+    if json_out:
+        _print_json(result)
+        return
+    found = result["alerts"]
+    click.echo(f"{len(found)} alerts ({result['measure']}, {result['method']}, per {freq}, window {result['window']}, threshold {result['threshold']:g})")
+    for a in found:
+        click.echo(f"{a['period']}  {a['theatre']:<14} {a['indicator']:<24} {a['value']:>4} (baseline {_num(a['baseline'])}, score {_num(a['score'])})")
+        for e in a["events"][:5]:
+            who = "+".join(e["actor_codes"]) or "-"
+            whom = "+".join(e["target_codes"]) or "-"
+            fat = f" {e['fatalities']} killed" if e["fatalities"] else ""
+            click.echo(f"    {e['date']} {e['type']} {who}->{whom}{fat}: {(e['sentence'] or '')[:100]}")
+        if len(a["events"]) > 5:
+            click.echo(f"    ... and {len(a['events']) - 5} more events")
+
+
+@main.command()
+@click.option("--db", required=True, help="DuckDB store to read (opened read-only).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["parquet", "csv", "geojson"]), help="Parquet or CSV: every events column; GeoJSON: one Point per event with lat/lon.")
+@click.option("--out", required=True, help="Output file.")
+@click.option("--theatre", "theatres", multiple=True, help="Only events of this theatre (repeatable).")
+@click.option("--since", callback=_validate_date, help="First date YYYY-MM-DD (inclusive).")
+@click.option("--until", callback=_validate_date, help="Last date YYYY-MM-DD (inclusive).")
+@click.option("--json", "json_out", is_flag=True, help="Print {format, out, rows, skipped_no_coordinates} as JSON.")
+@handle_errors
+def export(db: str, fmt: str, out: str, theatres: tuple[str, ...], since: str | None, until: str | None, json_out: bool) -> None:
+    """Export stored events to Parquet, CSV or GeoJSON.
+
+    Example: powderkeg export --db events.duckdb --format geojson --out ukraine.geojson --theatre ukraine
+    """
+    result = api.export(db=db, fmt=fmt, out=out, theatres=list(theatres), since=since, until=until)
+    if json_out:
+        _print_json(result)
+        return
+    extra = f" ({result['skipped_no_coordinates']} without coordinates left out)" if fmt == "geojson" else ""
+    click.echo(f"{result['rows']} events -> {result['out']}{extra}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

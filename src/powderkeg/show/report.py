@@ -18,6 +18,7 @@ import pandas as pd
 from ..types import Document
 
 MAX_EVENTS_LISTED = 40
+MAX_ALERT_SENTENCES = 5
 
 
 def _fmt(v: Any) -> str:
@@ -60,6 +61,7 @@ def write_report(
     *,
     title: str = "powderkeg report",
     freq: str = "W",
+    db: Path | str | None = None,
 ) -> Path:
     from ..watch import alerts as find_alerts
     from ..watch import load_indicators, load_theatres, plot_trend, theatre_series
@@ -90,11 +92,14 @@ def write_report(
     for a in alerts:
         j = a.to_json()
         md.append(
-            f"- **{j['theatre']} · {j['indicator']}** in {j['period']}: {j['value']} "
-            f"(baseline {_fmt(j.get('baseline'))}, score {_fmt(j.get('score'))})"
+            f"- **{j['theatre']} · {j['indicator']}** in {_period_words(freq)}{j['period']} to "
+            f"{j['period_end']}: {j['value']} events (baseline {_fmt(j.get('baseline'))}, "
+            f"score {_fmt(j.get('score'))}, {j['method']})"
         )
-        for s in j.get("sentences", [])[:3]:
+        for s in j.get("sentences", [])[:MAX_ALERT_SENTENCES]:
             md.append(f"  > {s}")
+        if len(j.get("sentences", [])) > MAX_ALERT_SENTENCES:
+            md.append(f"  > … {len(j['sentences']) - MAX_ALERT_SENTENCES} more sentences")
     md.append("")
     figures: list[tuple[str, Path]] = []
     for tid, theatre in theatres.items():
@@ -106,7 +111,13 @@ def write_report(
         if len(sub):
             series = theatre_series(events, theatre, freq=freq)
             png = out_dir / f"trend-{tid}.png"
-            plot_trend(series, png, title=f"{theatre.name}: events per week")
+            mine = [a for a in alerts if a.theatre == tid]
+            plot_trend(
+                series,
+                png,
+                title=f"{theatre.name}: events per {_period_words(freq).split()[1]} (shaded: alerts)",
+                alerts=mine,
+            )
             figures.append((tid, png))
             md.append(f"![trend {tid}]({png.name})")
             md.append("")
@@ -121,10 +132,30 @@ def write_report(
             md.extend(_events_table(sub))
         md.append("")
     md.extend(_link_section(events, theatres))
+    md.append("")
+    md.extend(_exports_section(db))
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
     (out_dir / "report.html").write_text(_to_html(md, out_dir, title), encoding="utf-8")
     return md_path
+
+
+def _period_words(freq: str) -> str:
+    return {"W": "the week of ", "D": "the day ", "M": "the month "}.get(freq, "")
+
+
+def _exports_section(db: Path | str | None) -> list[str]:
+    """How to take the events, trends and alerts out of the store."""
+    where = str(db) if db is not None else "events.duckdb"
+    return [
+        "## Exports",
+        "",
+        f"Exports: `powderkeg export --db {where} --format parquet --out events.parquet` "
+        "(or `--format csv`, or `--format geojson` for a map layer of the events with "
+        "coordinates; `--theatre ID`, `--since`/`--until` narrow it); trends with "
+        f"`powderkeg trend serbia-kosovo --db {where} --csv` (or `--json`, `--plot trend.html`); "
+        f"alerts with their events and sentences with `powderkeg alerts --db {where} --json`.",
+    ]
 
 
 def _link_section(events: pd.DataFrame, theatres: dict[str, Any]) -> list[str]:

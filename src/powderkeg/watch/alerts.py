@@ -13,6 +13,16 @@ before it (never with itself or the future):
 ``poisson``
     Poisson tail: ``baseline`` = (sum of trailing counts + 0.5) / number of trailing periods (the
     0.5 keeps a silent history from giving probability zero); ``score = -log10 P(X >= x)``.
+``logz``
+    robust z-score on a log scale, for heavy-tailed quantities such as fatalities (one dataset row
+    can carry thousands of deaths): ``y = log1p(x)``; ``baseline`` = median of the trailing ``y``;
+    spread = 1.4826 x their MAD, floored at 1 (a factor of e); ``score = (y - baseline) / spread``.
+    After a silent history a score of 3 needs at least 20; after a history of about 5 a week it
+    needs about 120. The baseline is reported back on the count scale (``expm1``).
+
+``measure="events"`` (default) scores the number of events that hit the indicator;
+``measure="fatalities"`` scores the sum of their fatalities (default method ``logz``; ``poisson``
+is refused, deaths are not independent events), still requiring ``min_count`` events.
 
 An alert fires when ``score >= threshold`` (default 3.0 for both methods: z of 3, or p <= 0.001),
 ``x >= min_count`` (default 3) and at least ``min_history`` trailing periods exist (default
@@ -33,13 +43,15 @@ import pandas as pd
 from scipy import stats
 
 from powderkeg.errors import UsageError
-from powderkeg.watch.frame import finite, str_values
+from powderkeg.watch.frame import finite, float_values, str_values
 from powderkeg.watch.indicators import Indicator, load_indicators
 from powderkeg.watch.series import MediaVolume, hits_for, period_freq, prepare
 from powderkeg.watch.theatres import Theatre, resolve_theatre
 
-METHODS = ("zscore", "poisson")
+METHODS = ("zscore", "poisson", "logz")
+MEASURES = ("events", "fatalities")
 DEFAULT_THRESHOLD = 3.0
+LOG_SPREAD_FLOOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class Alert:
     threshold: float
     event_ids: tuple[str, ...]
     sentences: tuple[str, ...]
+    measure: str = "events"
+    n_events: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +85,8 @@ class Alert:
             "threshold": self.threshold,
             "event_ids": list(self.event_ids),
             "sentences": list(self.sentences),
+            "measure": self.measure,
+            "n_events": self.n_events or len(self.event_ids),
         }
 
 
@@ -114,7 +130,15 @@ def anomaly_scores(
         hist = np.flatnonzero(usable[lo:t]) + lo
         if len(hist) < need:
             continue
-        if method == "zscore":
+        if method == "logz":
+            logs = np.log1p(x[hist]) - np.log(v[hist])
+            med = float(np.median(logs))
+            mad = float(np.median(np.abs(logs - med)))
+            spread = max(1.4826 * mad, LOG_SPREAD_FLOOR)
+            level = med + math.log(v[t])
+            baseline[t] = math.expm1(level)
+            score[t] = (math.log1p(x[t]) - level) / spread
+        elif method == "zscore":
             rates = x[hist] / v[hist]
             med = float(np.median(rates))
             mad = float(np.median(np.abs(rates - med)))
@@ -138,10 +162,11 @@ def alerts(
     theatres: Mapping[str, Theatre] | Iterable[Theatre | str],
     indicators: Sequence[Indicator] | None = None,
     freq: str = "W",
-    method: str = "zscore",
+    method: str | None = None,
     window: int = 12,
     threshold: float | None = None,
     *,
+    measure: str = "events",
     min_count: int = 3,
     min_history: int | None = None,
     normalize: bool = False,
@@ -151,14 +176,24 @@ def alerts(
 ) -> list[Alert]:
     """Every (theatre, indicator, period) whose count departs from its own history.
 
-    See the module documentation for the methods. Alerts come sorted by period, theatre and
+    See the module documentation for the methods; ``method=None`` picks ``zscore`` for
+    ``measure="events"`` and ``logz`` for ``measure="fatalities"``. Alerts come sorted by period, theatre and
     indicator, each with the event ids and distinct sentences behind its count.
     """
     period_freq(freq)
+    if method is None:
+        method = "logz" if measure == "fatalities" else "zscore"
     if method not in METHODS:
         raise UsageError(f"alert method {method!r}: use one of {', '.join(METHODS)}")
     if not isinstance(min_count, int) or min_count < 1:
         raise UsageError("min_count must be a positive integer")
+    if measure not in MEASURES:
+        raise UsageError(f"alert measure {measure!r}: use one of {', '.join(MEASURES)}")
+    if measure == "fatalities" and method == "poisson":
+        raise UsageError(
+            "the poisson method assumes independent events; fatalities are clustered "
+            "(use logz or zscore)"
+        )
     thr = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     inds = list(indicators) if indicators is not None else load_indicators()
     given = list(theatres.values()) if isinstance(theatres, Mapping) else list(theatres)
@@ -167,6 +202,7 @@ def alerts(
         str_values(df, "event_id") if "event_id" in df.columns else [str(i) for i in df.index]
     )
     sentences = str_values(df, "sentence")
+    fatalities = np.nan_to_num(float_values(df, "fatalities"), nan=0.0)
 
     found: list[Alert] = []
     prep = prepare(df, inds, freq, media_volume=media_volume, start=start, end=end)
@@ -174,11 +210,19 @@ def alerts(
     for th in ths:
         h = hits_for(df, th, prep)
         for ind in inds:
-            x = h.counts[ind.id].to_numpy()
+            n_ev = h.counts[ind.id].to_numpy()
+            if measure == "fatalities":
+                j = h.counts.columns.get_loc(ind.id)
+                sel = h.matched[:, j]
+                x = np.bincount(
+                    h.pos[sel], weights=fatalities[sel], minlength=len(n_ev)
+                )[: len(n_ev)]
+            else:
+                x = n_ev
             base, score = anomaly_scores(x, method, window, min_history, exposure)
             fire = np.flatnonzero(np.nan_to_num(score, nan=-np.inf) >= thr)
             for t in fire:
-                if x[t] < min_count:
+                if n_ev[t] < min_count:
                     continue
                 rows = h.rows(ind.id, int(t))
                 ids = tuple(event_ids[r] or "" for r in rows)
@@ -191,13 +235,15 @@ def alerts(
                         period=period.start_time.date().isoformat(),
                         period_end=period.end_time.date().isoformat(),
                         freq=freq,
-                        value=int(x[t]),
+                        value=int(round(float(x[t]))),
                         baseline=float(base[t]),
                         score=float(score[t]),
                         method=method,
                         threshold=thr,
                         event_ids=ids,
                         sentences=sents,
+                        measure=measure,
+                        n_events=int(n_ev[t]),
                     )
                 )
     found.sort(key=lambda a: (a.period, a.theatre, a.indicator))

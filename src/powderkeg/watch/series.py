@@ -9,6 +9,7 @@ from the first to the last dated non-historical event of the whole frame (all th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,44 @@ def period_freq(freq: str) -> str:
 
 def _factuality(df: pd.DataFrame) -> np.ndarray:
     return np.array([f or "asserted" for f in str_values(df, "factuality")], dtype=object)
+
+
+def _type_defaults(types: list[str | None]) -> dict[str, tuple[str | None, float]]:
+    """Quad and intensity of each PLOVER type named, from the ontology (for rows lacking them)."""
+    from powderkeg.ontology import load_ontology
+
+    onto = load_ontology()
+    out: dict[str, tuple[str | None, float]] = {}
+    for t in set(types):
+        if t is None or t in out:
+            continue
+        try:
+            out[t] = (onto.quad(t), float(onto.intensity(t)))
+        except (KeyError, ValueError):
+            out[t] = (None, float("nan"))
+    return out
+
+
+def quads_and_intensity(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's quad and intensity; where a row has none (imported datasets such as UCDP
+    carry only a type), the type's quad and its PLOVER manual intensity fill the gap."""
+    types = str_values(df, "type")
+    quads = np.array(str_values(df, "quad"), dtype=object)
+    inten = float_values(df, "intensity").copy()
+    need = [i for i, q in enumerate(quads) if q is None] + [
+        i for i in np.flatnonzero(np.isnan(inten)) if types[i] is not None
+    ]
+    if need:
+        defaults = _type_defaults([types[i] for i in need])
+        for i, t in enumerate(types):
+            if t is None or t not in defaults:
+                continue
+            q, v = defaults[t]
+            if quads[i] is None:
+                quads[i] = q
+            if math.isnan(inten[i]):
+                inten[i] = v
+    return quads, inten
 
 
 @dataclass(frozen=True)
@@ -163,7 +202,8 @@ def theatre_series(
     quads; ``mean_intensity`` (NaN for an empty period); ``fatalities`` (sum);
     ``material_conflict_share`` (material-conflict events / events, NaN when empty);
     ``media_volume``; and ``<count>_norm`` = count / media volume for every count column and
-    fatalities. Media volume is, per period, the number of events in the whole frame (default or
+    fatalities. Rows without a quad or intensity (dataset imports that carry only a PLOVER type)
+    take those of their type from the ontology. Media volume is, per period, the number of events in the whole frame (default or
     ``"events"``), of distinct documents (``"documents"``), or a given date-indexed Series summed
     into periods. Only events whose factuality is in ``factuality`` count (null = asserted).
     ``attrs`` records the theatre, freq, and how many theatre events were undated.
@@ -182,14 +222,14 @@ def theatre_series(
     types = np.array(str_values(df, "type"), dtype=object)
     for t in PLOVER_TYPES:
         out[f"type_{t}"] = _count(per.period, sel & (types == t), idx)
-    quads = np.array(str_values(df, "quad"), dtype=object)
+    quads, intensity = quads_and_intensity(df)
     for q in QUADS:
         out[f"quad_{q}"] = _count(per.period, sel & (quads == q), idx)
 
     frame = pd.DataFrame(
         {
             "p": per.period,
-            "intensity": float_values(df, "intensity"),
+            "intensity": intensity,
             "fatalities": float_values(df, "fatalities"),
         }
     )[sel & dated]

@@ -7,8 +7,10 @@ An event belongs to a theatre when any of these holds (see README.md, "Theatre r
 2. **territory**: its place lies in the theatre's territory (place country in ``countries``,
    place name in ``regions``, coordinates inside a bounding box, or an actor/target that is one of
    the ``substates``) **and** one of its actor or target codes is in the theatre's ``actors``;
-3. **unilateral**: it has no target, one of its actors is in ``unilateral.actors`` and its type is
-   in ``unilateral.types`` (all types when that list is absent).
+3. **unilateral**: it names one side only (no target, or no actor), that side has a code in
+   ``unilateral.actors``, and its type is in ``unilateral.types`` (all types when that list is
+   absent). The no-actor case catches passive reports ("Serbian army units were deployed close to
+   the boundary"), where the coder keeps the only party named as the target.
 
 A listed code covers its sub-units: ``UKR`` covers ``UKR-DPR`` (codes are ``PARENT-NAME``).
 """
@@ -133,9 +135,11 @@ class Theatre:
             return True
         if (
             self.unilateral_actors
-            and not tgts
-            and any_covered(self.unilateral_actors, acts)
             and (self.unilateral_types is None or type_ in self.unilateral_types)
+            and (
+                (not tgts and any_covered(self.unilateral_actors, acts))
+                or (not acts and any_covered(self.unilateral_actors, tgts))
+            )
         ):
             return True
         if not any_covered(self.actors, parts):
