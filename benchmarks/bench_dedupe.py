@@ -20,24 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TYPES = [
-    "AGREE",
-    "CONSULT",
-    "SUPPORT",
-    "CONCEDE",
-    "COOPERATE",
-    "AID",
-    "RETREAT",
-    "REQUEST",
-    "ACCUSE",
-    "REJECT",
-    "THREATEN",
-    "PROTEST",
-    "SANCTION",
-    "MOBILIZE",
-    "COERCE",
-    "ASSAULT",
-]
+from powderkeg.ontology import load_ontology
+
+TYPES = list(load_ontology().types)  # the 16 PLOVER types, in the ontology's order
 CODES = [
     "RUS",
     "UKR",

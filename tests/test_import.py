@@ -5,35 +5,20 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from powderkeg.errors import InputError, UsageError
+from powderkeg.ontology import load_ontology
 from powderkeg.read.datasets import FORMATS, import_dataset
 from powderkeg.read.datasets.series import import_series, load_series
 from powderkeg.read.datasets.ucdp import file_convention, report_dates, resolve_order
 from powderkeg.store import Store
-from powderkeg.types import Actor, Document, Event, event_id_for
+from powderkeg.types import Actor, Document, Event, Quantity, event_id_for, sha16
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
-PLOVER_TYPES = {
-    "AGREE",
-    "CONSULT",
-    "SUPPORT",
-    "CONCEDE",
-    "COOPERATE",
-    "AID",
-    "RETREAT",
-    "REQUEST",
-    "ACCUSE",
-    "REJECT",
-    "THREATEN",
-    "PROTEST",
-    "SANCTION",
-    "MOBILIZE",
-    "COERCE",
-    "ASSAULT",
-}
+PLOVER_TYPES = set(load_ontology().types)
 
 
 @pytest.fixture
@@ -176,6 +161,37 @@ def test_gdelt2_fast_path_reports_field_count_lines(tmp_path: Path, store: Store
     assert set(df["dataset"]) == {"gdelt2"}
 
 
+def test_gdelt2_fast_and_line_paths_map_rows_alike(tmp_path: Path) -> None:
+    lines = _gdelt_rows(tmp_path, 40, seed=3)
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mixed = tmp_path / "mixed.csv"  # one bad row sends the whole file down the line path
+    mixed.write_text("\n".join([*lines, "1\t2"]) + "\n", encoding="utf-8")
+    frames = []
+    for path in (good, mixed):
+        with Store(":memory:") as s:
+            c = import_dataset(path, "gdelt2", s)
+            assert c.new_events == 40
+            frames.append(s.events().drop(columns=["ingested_at"]).set_index("event_id"))
+            assert len(s.actors()) and len(s.places())
+    fast, slow = frames
+    pd.testing.assert_frame_equal(fast.sort_index(), slow.sort_index())
+    row = fast.loc[event_id_for_row("gdelt2", lines[0].split("\t")[0])]
+    fields = lines[0].split("\t")
+    actors = json.loads(row["actors"])
+    assert list(actors[0]) == ["text", "code", "name", "kind", "person", "sector"]
+    assert actors[0]["code"] == fields[7] and actors[0]["name"] == fields[6]
+    assert row["cameo"] == fields[26] and row["goldstein"] == float(fields[30])
+    assert (row["lat"], row["lon"]) == (float(fields[56]), float(fields[57]))
+    assert row["place_name"] == fields[52] and row["place_precision"] == "city"
+    assert row["country"] is not None and len(row["country"]) == 3
+
+
+def event_id_for_row(dataset: str, row_id: str) -> str:
+    """The stored id of an imported row: sha16 of ``dataset:row_id`` (store README)."""
+    return sha16(f"{dataset}:{row_id}")
+
+
 def test_gdelt1_57_and_58_columns(tmp_path: Path, store: Store) -> None:
     rows = [ln.split("\t") for ln in _gdelt_rows(tmp_path, 20, seed=9)]
     # GDELT 1.0 = GDELT 2.0 without the three ADM2Code columns (39, 47, 55) [and SOURCEURL]
@@ -312,6 +328,7 @@ def test_plover_json_and_jsonl(tmp_path: Path, store: Store) -> None:
             date="2021-12-15",
             date_precision="day",
             confidence=0.8,
+            quantities=[Quantity("2 billion cubic metres", 2e9, "m3")],
         )
     ]
     (tmp_path / "code.json").write_text(json.dumps({"documents": [doc.to_json()]}))
@@ -320,6 +337,8 @@ def test_plover_json_and_jsonl(tmp_path: Path, store: Store) -> None:
     row = store.events().iloc[0]
     assert row["doc_id"] == doc.doc_id and row["coder"] == "0.1" and row["confidence"] == 0.8
     assert row["quad"] == "verbal_cooperation" and row["span_end"] == 40
+    quantities = json.loads(store.events(quantities=True).iloc[0]["quantities"])
+    assert quantities == [{"text": "2 billion cubic metres", "value": 2000000000, "unit": "m3"}]
     ev = doc.events[0].to_json()
     lines = [
         json.dumps({**ev, "id": "b1"}),
@@ -339,45 +358,54 @@ def test_plover_json_and_jsonl(tmp_path: Path, store: Store) -> None:
 # --- UCDP day/month rule ----------------------------------------------------------------
 
 
-def test_ucdp_date_rule() -> None:
-    d = dt.date
+_D = dt.date
+# (date_start, date_end, year, date_prec, source_date, file convention) -> (start, end, how);
+# None in the expectation: not checked
+UCDP_DATE_CASES = [
     # unambiguous forms
-    assert resolve_order("1/22/2014 12:00:00 AM", "1/22/2014 12:00:00 AM", 2014, 1, "", "mdy")[
-        :2
-    ] == (d(2014, 1, 22), d(2014, 1, 22))
-    assert resolve_order("2014-05-02", "2014-05-02", 2014, 1, "", "mdy")[2] == "fixed"
-    assert resolve_order("22/01/2014 00:00", "22/01/2014 00:00", 2014, 1, "", "mdy")[0] == d(
-        2014, 1, 22
-    )
+    (
+        ("1/22/2014 12:00:00 AM", "1/22/2014 12:00:00 AM", 2014, 1, "", "mdy"),
+        (_D(2014, 1, 22), _D(2014, 1, 22), None),
+    ),
+    (("2014-05-02", "2014-05-02", 2014, 1, "", "mdy"), (None, None, "fixed")),
+    (("22/01/2014 00:00", "22/01/2014 00:00", 2014, 1, "", "mdy"), (_D(2014, 1, 22), None, None)),
     # 2: only one order fits: day-first start would follow the first report
-    assert resolve_order("04/07/2018 00:00", "04/07/2018 00:00", 2018, 1, "20/06/2018", "mdy") == (
-        d(2018, 4, 7),
-        d(2018, 4, 7),
-        "only",
-    )
+    (
+        ("04/07/2018 00:00", "04/07/2018 00:00", 2018, 1, "20/06/2018", "mdy"),
+        (_D(2018, 4, 7), _D(2018, 4, 7), "only"),
+    ),
     # 2: only one order fits: the end date is unambiguous (20 September)
-    assert resolve_order("09/10/2022 00:00", "9/20/2022 12:00:00 AM", 2022, 4, "", "mdy")[0] == d(
-        2022, 9, 10
-    )
+    (
+        ("09/10/2022 00:00", "9/20/2022 12:00:00 AM", 2022, 4, "", "mdy"),
+        (_D(2022, 9, 10), None, None),
+    ),
     # 2: date_prec 2 allows at most a week: month-first 6 March-6 April is too long
-    assert resolve_order("03/06/2014 00:00", "04/06/2014 00:00", 2014, 2, "", "mdy") == (
-        d(2014, 6, 3),
-        d(2014, 6, 4),
-        "only",
-    )
+    (
+        ("03/06/2014 00:00", "04/06/2014 00:00", 2014, 2, "", "mdy"),
+        (_D(2014, 6, 3), _D(2014, 6, 4), "only"),
+    ),
     # 3: both fit, the report comes 0 days after 1 February, 30 after 2 January
-    assert resolve_order(
-        "01/02/2021 00:00", "01/02/2021 00:00", 2021, 1, "2021-02-01;2021-02-01", "mdy"
-    ) == (d(2021, 2, 1), d(2021, 2, 1), "reports")
+    (
+        ("01/02/2021 00:00", "01/02/2021 00:00", 2021, 1, "2021-02-01;2021-02-01", "mdy"),
+        (_D(2021, 2, 1), _D(2021, 2, 1), "reports"),
+    ),
     # 4: nothing decides: the file's convention
-    assert resolve_order("03/04/2015 00:00", "03/04/2015 00:00", 2015, 1, "", "mdy")[:3] == (
-        d(2015, 3, 4),
-        d(2015, 3, 4),
-        "convention",
-    )
-    assert resolve_order("03/04/2015 00:00", "03/04/2015 00:00", 2015, 1, "", "dmy")[0] == d(
-        2015, 4, 3
-    )
+    (
+        ("03/04/2015 00:00", "03/04/2015 00:00", 2015, 1, "", "mdy"),
+        (_D(2015, 3, 4), _D(2015, 3, 4), "convention"),
+    ),
+    (("03/04/2015 00:00", "03/04/2015 00:00", 2015, 1, "", "dmy"), (_D(2015, 4, 3), None, None)),
+]
+
+
+@pytest.mark.parametrize("args, want", UCDP_DATE_CASES)
+def test_ucdp_date_rule(args: tuple, want: tuple) -> None:
+    got = resolve_order(*args)[:3]
+    assert tuple(g if w is not None else None for g, w in zip(got, want, strict=True)) == want
+
+
+def test_ucdp_report_dates_and_file_convention() -> None:
+    d = dt.date
     # placeholders before 1989 in source_date are ignored
     assert report_dates("1753-01-01;2021-09-01") == [d(2021, 9, 1)]
     assert file_convention(["1/22/2014 12:00:00 AM", "05/02/2014 00:00"]) == "mdy"

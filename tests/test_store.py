@@ -15,7 +15,8 @@ import pytest
 
 from powderkeg.errors import InputError
 from powderkeg.store import EVENT_COLUMN_NAMES, Counts, Store, snapshot_path
-from powderkeg.types import Actor, Document, Event, Place, Problem, event_id_for
+from powderkeg.store.schema import DDL, EVENT_COLUMNS, SCHEMA_VERSION
+from powderkeg.types import Actor, Document, Event, Place, Problem, Quantity, event_id_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
@@ -148,6 +149,89 @@ def test_dedupe_precision_recall_on_500_events() -> None:
     assert r["recall"] >= 0.95, r
 
 
+def test_coded_events_keep_their_quantities() -> None:
+    doc = _doc(TEXT, "v1", ["MOBILIZE", "AGREE"])
+    doc.events[0].quantities = [
+        Quantity("40,000 troops", 40000, "troops"),
+        Quantity("$1.5 billion", 1.5e9, "USD"),
+    ]
+    with Store(":memory:") as store:
+        store.add_documents([doc])
+        assert "quantities" not in store.events().columns  # the fixed columns by default
+        df = store.events(quantities=True).set_index("type")
+        assert list(df.columns)[-1] == "quantities"
+        assert json.loads(df.loc["MOBILIZE", "quantities"]) == [
+            {"text": "40,000 troops", "value": 40000, "unit": "troops"},
+            {"text": "$1.5 billion", "value": 1500000000, "unit": "USD"},
+        ]
+        assert json.loads(df.loc["AGREE", "quantities"]) == []
+        rows = pd.DataFrame({"row_id": ["r1"], "type": ["ASSAULT"]})
+        store.import_table(rows, "test", source="rows.csv")
+        qs = store.events(quantities=True, dataset="test")["quantities"]
+        assert qs.isna().all()  # dataset rows carry no quantities
+
+
+def _v1_database(path: Path) -> None:
+    """A database as schema version 1 wrote it: the events table without ``quantities``."""
+    con = duckdb.connect(str(path))
+    v1_events = "CREATE TABLE events (" + ", ".join(f"{n} {t}" for n, t in EVENT_COLUMNS) + ")"
+    for stmt in DDL:
+        con.execute(v1_events if "CREATE TABLE IF NOT EXISTS events " in stmt else stmt)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute(
+        "INSERT INTO events (event_id, origin, dataset, row_id, type) "
+        "VALUES ('0123456789abcdef', 'dataset', 'old', 'r1', 'ASSAULT')"
+    )
+    con.close()
+
+
+def test_older_database_is_migrated_on_open(tmp_path: Path) -> None:
+    db = tmp_path / "v1.duckdb"
+    _v1_database(db)
+    with Store(db, read_only=True) as reader:  # a reader leaves the file as it is
+        assert reader.events(quantities=True)["quantities"].isna().all()
+    doc = _doc(TEXT, "v1", ["MOBILIZE"])
+    doc.events[0].quantities = [Quantity("5,000 troops", 5000, "troops")]
+    with Store(db, publish_snapshot=False) as store:  # a writer migrates it, keeping its rows
+        store.add_documents([doc])
+        df = store.events(quantities=True).set_index("row_id", drop=False)
+        assert len(df) == 2 and df.loc["r1", "type"] == "ASSAULT"
+        assert pd.isna(df.loc["r1", "quantities"])
+        coded = df[df["origin"] == "coded"].iloc[0]
+        assert json.loads(coded["quantities"])[0]["unit"] == "troops"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        cols = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+    finally:
+        con.close()
+    assert version == [(str(SCHEMA_VERSION),)]
+    assert cols == [*EVENT_COLUMN_NAMES, "quantities"]
+
+
+def test_bulk_import_into_an_empty_store_keeps_the_primary_key(tmp_path: Path) -> None:
+    rows = pd.DataFrame({"row_id": ["a", "b", "a"], "type": ["ASSAULT", "PROTEST", "ASSAULT"]})
+    db = tmp_path / "e.duckdb"
+    with Store(db, publish_snapshot=False) as store:
+        c = store.import_table(rows, "test", source="rows.csv")
+        assert (c.events, c.new_events) == (3, 2)  # a repeated row id is stored once
+        more = pd.DataFrame({"row_id": ["b", "c"], "type": ["PROTEST", "AID"]})
+        assert store.import_table(more, "test", source="more.csv").new_events == 1
+    with Store(db, publish_snapshot=False) as store:  # the key holds after reopening
+        con = store.connection
+        keys = con.execute(
+            "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'events' "
+            "AND constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+        assert keys == [("PRIMARY KEY",)]
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(
+                "INSERT INTO events (event_id, origin) SELECT event_id, origin FROM events LIMIT 1"
+            )
+        assert sorted(store.events()["row_id"]) == ["a", "b", "c"]
+        assert [r[0] for r in con.execute("DESCRIBE events").fetchall()][-1] == "quantities"
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
     Store(db).close()
@@ -242,7 +326,7 @@ _IMPORTER = textwrap.dedent(
     """
 )
 
-N_ROWS = 200_000
+N_ROWS = 100_000
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +336,7 @@ def gdelt_200k(tmp_path_factory: pytest.TempPathFactory) -> Path:
         from gen_gdelt2 import generate
     finally:
         sys.path.remove(str(BENCH))
-    path = tmp_path_factory.mktemp("gdelt") / "g200k.csv"
+    path = tmp_path_factory.mktemp("gdelt") / "g100k.csv"
     generate(path, N_ROWS, seed=11)
     return path
 
@@ -294,35 +378,44 @@ def _state(db: Path) -> tuple[int, int, int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "stop_at, after",
+    "stop_at, after, earlier",
     [
-        ("read", None),
-        ("staged", None),
-        ("inserted", None),
-        ("commit", None),
-        ("done", None),
-        (None, 0.9),
+        ("read", None, 1),  # (and "staged": both before the import's transaction begins)
+        ("inserted", None, 1),
+        ("inserted", None, 0),  # into an empty store the primary key is rebuilt: killed here
+        ("commit", None, 0),
+        ("done", None, 1),
+        (None, 0.9, 0),
     ],
 )
 def test_sigkill_mid_import_then_rerun(
-    tmp_path: Path, gdelt_200k: Path, stop_at: str | None, after: float | None
+    tmp_path: Path, gdelt_200k: Path, stop_at: str | None, after: float | None, earlier: int
 ) -> None:
     db = tmp_path / "k.duckdb"
-    with Store(db, publish_snapshot=False) as store:  # a database with earlier content
-        store.add_documents([_doc(TEXT, "v1", ["AGREE"])])
+    with Store(db, publish_snapshot=False) as store:  # a database with earlier content, or none
+        if earlier:
+            store.add_documents([_doc(TEXT, "v1", ["AGREE"])])
     _kill_during(db, gdelt_200k, stop_at, after)
     events, distinct, imports = _state(db)  # consistent: before or after the import
     assert events == distinct
-    assert (events, imports) in ((1, 0), (N_ROWS + 1, 1))
+    assert (events, imports) in ((earlier, 0), (N_ROWS + earlier, 1))
     if stop_at in ("read", "staged", "inserted", "commit"):
-        assert (events, imports) == (1, 0)
+        assert (events, imports) == (earlier, 0)
     from powderkeg.read.datasets import import_dataset
 
     with Store(db, publish_snapshot=False) as store:
         c = import_dataset(gdelt_200k, "gdelt2", store)
         assert c.events == N_ROWS
         assert c.new_events == (0 if imports else N_ROWS)
-    assert _state(db) == (N_ROWS + 1, N_ROWS + 1, 1)
+    assert _state(db) == (N_ROWS + earlier, N_ROWS + earlier, 1)
     with Store(db, read_only=True) as reader:
-        assert reader.counts()["by_dataset"] == {"coded": 1, "gdelt2": N_ROWS}
+        assert reader.counts()["by_dataset"] == {"gdelt2": N_ROWS} | (
+            {"coded": 1} if earlier else {}
+        )
         assert json.dumps(reader.counts())  # serialisable
+    con = duckdb.connect(str(db))  # the primary key survived the crash and the rerun
+    try:
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO events SELECT * FROM events LIMIT 1")
+    finally:
+        con.close()

@@ -30,6 +30,8 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from powderkeg.store.store import date_window
+
 if TYPE_CHECKING:
     from powderkeg.store.store import Store
 
@@ -205,13 +207,7 @@ def dedupe_store(
     """
     t0 = time.perf_counter()
     con = store.connection
-    where, params = [], []
-    if since is not None:
-        where.append("date >= ?::DATE")
-        params.append(str(since))
-    if until is not None:
-        where.append("date <= ?::DATE")
-        params.append(str(until))
+    where, params = date_window(since, until)
     if datasets is not None:
         where.append("coalesce(dataset, origin) IN (SELECT unnest(?::VARCHAR[]))")
         params.append(list(datasets))

@@ -1,12 +1,15 @@
 """The store's DuckDB schema: one events table for coded and imported events, plus bookkeeping.
 
 ``EVENT_COLUMNS`` is the fixed column list every stage relies on (team brief); analysis code reads
-``Store.events()`` as a pandas DataFrame with exactly these columns.
+``Store.events()`` as a pandas DataFrame with exactly these columns. ``EXTRA_EVENT_COLUMNS`` are
+stored after them (``Store.events(quantities=True)`` adds ``quantities``); databases written by an
+older schema version get them on open (``MIGRATIONS``).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the fixed events columns; 2: adds ``events.quantities``."""
 
 # (name, DuckDB type) in table order. Fixed by the shared interface: do not rename.
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -47,18 +50,36 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ingested_at", "TIMESTAMP"),
 )
 EVENT_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in EVENT_COLUMNS)
+
+# Stored after the fixed columns, in this order (new columns are only ever appended).
+EXTRA_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    # coded events: a JSON list of contract Quantity objects (``[]`` when the sentence has none);
+    # NULL for dataset rows and for events stored before schema version 2
+    ("quantities", "JSON"),
+)
+STORED_EVENT_COLUMNS: tuple[tuple[str, str], ...] = EVENT_COLUMNS + EXTRA_EVENT_COLUMNS
+STORED_EVENT_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in STORED_EVENT_COLUMNS)
 EVENT_COLUMN_TYPES: dict[str, str] = {
-    name: typ.replace(" PRIMARY KEY", "").replace(" NOT NULL", "") for name, typ in EVENT_COLUMNS
+    name: typ.replace(" PRIMARY KEY", "").replace(" NOT NULL", "")
+    for name, typ in STORED_EVENT_COLUMNS
 }
+
+
+def events_ddl(name: str = "events", *, primary_key: bool = True) -> str:
+    """``CREATE TABLE`` for the events table (without its primary key when not ``primary_key``)."""
+    cols = [
+        f"{col} {typ if primary_key else typ.replace(' PRIMARY KEY', '')}"
+        for col, typ in STORED_EVENT_COLUMNS
+    ]
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(cols)})"
+
 
 DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     """CREATE TABLE IF NOT EXISTS documents (
         doc_id VARCHAR PRIMARY KEY, source VARCHAR, title VARCHAR, date DATE, text VARCHAR,
         coder VARCHAR, ingested_at TIMESTAMP)""",
-    "CREATE TABLE IF NOT EXISTS events ("
-    + ", ".join(f"{name} {typ}" for name, typ in EVENT_COLUMNS)
-    + ")",
+    events_ddl(),
     """CREATE TABLE IF NOT EXISTS event_sources (
         event_id VARCHAR PRIMARY KEY, cluster_id VARCHAR, origin VARCHAR, dataset VARCHAR,
         row_id VARCHAR, doc_id VARCHAR, source VARCHAR)""",
@@ -76,4 +97,10 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS series (
         kind VARCHAR, series VARCHAR, date DATE, count DOUBLE, fatalities DOUBLE, source VARCHAR,
         PRIMARY KEY (kind, series, date))""",
+)
+
+# Run on every writable open, in order: each brings a database of an older version up to date
+# (idempotent, so a crash between a migration and the version bump is harmless).
+MIGRATIONS: tuple[str, ...] = tuple(
+    f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {typ}" for name, typ in EXTRA_EVENT_COLUMNS
 )

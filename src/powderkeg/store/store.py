@@ -31,7 +31,10 @@ from powderkeg.store.schema import (
     DDL,
     EVENT_COLUMN_NAMES,
     EVENT_COLUMN_TYPES,
+    MIGRATIONS,
     SCHEMA_VERSION,
+    STORED_EVENT_COLUMN_NAMES,
+    events_ddl,
 )
 from powderkeg.types import Document, Event, Problem
 
@@ -50,8 +53,9 @@ _EVENT_ARROW_TYPES: dict[str, pa.DataType] = {
     "TIMESTAMP": pa.timestamp("us"),
 }
 EVENT_ARROW_SCHEMA = pa.schema(
-    [(name, _EVENT_ARROW_TYPES[EVENT_COLUMN_TYPES[name]]) for name in EVENT_COLUMN_NAMES]
+    [(name, _EVENT_ARROW_TYPES[EVENT_COLUMN_TYPES[name]]) for name in STORED_EVENT_COLUMN_NAMES]
 )
+_STORED_COLS = ", ".join(STORED_EVENT_COLUMN_NAMES)
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 22) -> str:
@@ -138,12 +142,13 @@ def coded_event_row(
         "cluster_id": None,
         "mentions": 1,
         "ingested_at": ingested_at,
+        "quantities": json.dumps([q.to_json() for q in ev.quantities], ensure_ascii=False),
     }
 
 
 def rows_to_arrow(rows: list[dict[str, Any]]) -> pa.Table:
-    """An Arrow table with the events schema from a list of row dicts."""
-    cols = {name: [r.get(name) for r in rows] for name in EVENT_COLUMN_NAMES}
+    """An Arrow table with the stored events columns from a list of row dicts."""
+    cols = {name: [r.get(name) for r in rows] for name in STORED_EVENT_COLUMN_NAMES}
     return pa.table(cols, schema=EVENT_ARROW_SCHEMA)
 
 
@@ -166,8 +171,9 @@ class ImportSession:
     done: bool
     counts: Counts
     progress: Callable[[str, int], None] | None = None
-    _pending: list[tuple[str, str]] = field(default_factory=list)
+    _pending: list[tuple[str, str, bool | None]] = field(default_factory=list)
     _n_bad_tables: int = 0
+    _scratch: list[str] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
@@ -208,20 +214,35 @@ class ImportSession:
             self.con.unregister("_pk_frame")
         self.insert_from(name)
 
-    def insert_from(self, table: str, where: str = "") -> None:
-        """Insert the rows of temp table ``table`` (filtered by ``where``) when the import commits.
+    def insert_from(
+        self,
+        table: str,
+        where: str = "",
+        *,
+        rows: int | None = None,
+        unique_ids: bool | None = None,
+    ) -> None:
+        """Insert the rows of temp table or view ``table`` (filtered by ``where``) at the commit.
 
         The table needs ``row_id`` and any events-table columns it knows; the store drops it
-        after the commit.
+        after the commit. A view is computed once, by the insert; its ``event_id``, if it has
+        one, must be ``sha16(dataset:row_id)``. ``rows`` (how many rows pass ``where``) and
+        ``unique_ids`` (whether their row ids are all different), when the caller knows them,
+        spare the store a pass over the rows to find out.
         """
         have = {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
         if "row_id" not in have:
             raise ValueError("staged rows need a row_id column")
-        cond = f" WHERE {where}" if where else ""
-        n = self.con.execute(f"SELECT count(*) FROM {table}{cond}").fetchall()[0][0]
-        self.counts.events += int(n)
-        self._pending.append((table, where))
-        self.step("staged", int(n))
+        if rows is None:
+            cond = f" WHERE {where}" if where else ""
+            rows = int(self.con.execute(f"SELECT count(*) FROM {table}{cond}").fetchall()[0][0])
+        self.counts.events += rows
+        self._pending.append((table, where, unique_ids))
+        self.step("staged", rows)
+
+    def drop_later(self, *names: str) -> None:
+        """Temp tables or views the staged rows read from: dropped after the commit."""
+        self._scratch.extend(names)
 
     def quarantine(self, problems: Iterable[Problem]) -> None:
         """Set rows aside (``Problem(source, reason, line)``); they count as quarantined."""
@@ -290,9 +311,19 @@ class ImportSession:
         store, con = self.store, self.con
         with store.transaction():
             before = store._count("events")
-            for table, where in self._pending:
-                store._insert_staged(table, where, self.dataset, now)
+            # into an empty events table, the primary key index is built once, after the rows
+            rebuild = before == 0 and store._drop_primary_key()
+            for table, where, unique in self._pending:
+                store._insert_staged(table, where, self.dataset, now, unique_ids=unique)
+            if rebuild:
+                con.execute("ALTER TABLE events ADD PRIMARY KEY (event_id)")
             self.counts.new_events = store._count("events") - before
+            if self._pending:
+                store._note_seen_from(
+                    "events",
+                    f"dataset = {_sql_str(self.dataset)} AND ingested_at = "
+                    f"TIMESTAMP '{now.isoformat(sep=' ')}'",
+                )
             self.step("inserted", self.counts.new_events)
             for i in range(self._n_bad_tables):
                 con.execute(
@@ -315,11 +346,13 @@ class ImportSession:
             self.step("commit", self.counts.new_events)
 
     def _cleanup(self) -> None:
-        for table, _ in self._pending:
-            self.con.execute(f"DROP TABLE IF EXISTS {table}")
-        for i in range(self._n_bad_tables):
-            self.con.execute(f"DROP TABLE IF EXISTS _pk_bad_{i}")
+        names = [t for t, _, _ in self._pending] + [
+            f"_pk_bad_{i}" for i in range(self._n_bad_tables)
+        ]
+        for name in [*names, *self._scratch]:  # views first: they read the scratch tables
+            _drop_temp(self.con, name)
         self._pending.clear()
+        self._scratch.clear()
         self._n_bad_tables = 0
 
 
@@ -409,6 +442,12 @@ class Store:
                     self.path,
                     f"database schema version {row[0]} is newer than this powderkeg "
                     f"({SCHEMA_VERSION}); upgrade powderkeg",
+                )
+            elif int(row[0]) < SCHEMA_VERSION:  # an older file: add what is new, keep its rows
+                for stmt in MIGRATIONS:
+                    con.execute(stmt)
+                con.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
                 )
 
     def _check_schema(self) -> None:
@@ -607,7 +646,9 @@ class Store:
                 con.execute("CREATE OR REPLACE TEMP TABLE _pk_evt AS SELECT * FROM _pk_ev")
                 con.unregister("_pk_ev")
                 # an event id can only belong to one document; keep the first writer's row
-                con.execute("INSERT OR IGNORE INTO events SELECT * FROM _pk_evt")
+                con.execute(
+                    f"INSERT OR IGNORE INTO events ({_STORED_COLS}) SELECT {_STORED_COLS} FROM _pk_evt"
+                )
                 added = self._count("events") - before
                 new_ids = {r["event_id"] for r in rows}
                 counts.new_events += len(new_ids - old_ids) if replaced else added
@@ -754,11 +795,35 @@ class Store:
         rows, events, quarantined = prevs[0]
         return Counts(read=int(rows), events=int(events), quarantined=int(quarantined))
 
-    def _insert_staged(self, table: str, where: str, dataset: str, now: dt.datetime) -> None:
+    def _drop_primary_key(self) -> bool:
+        """Inside an import's transaction, with ``events`` empty: recreate it without its primary
+        key, so that a bulk insert skips the index (the caller adds the key back, built in one
+        pass, before the commit). False, and nothing changed, when the table is not exactly the
+        one ``schema`` defines (other columns, or indexes of its own)."""
+        con = self.connection
+        deps = con.execute(
+            "SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'events' "
+            "AND schema_name = 'main' AND database_name = current_database()"
+        ).fetchall()[0][0]
+        cols = tuple(r[0] for r in con.execute("DESCRIBE events").fetchall())
+        if deps or cols != STORED_EVENT_COLUMN_NAMES:
+            return False
+        con.execute("DROP TABLE events")
+        con.execute(events_ddl(primary_key=False))
+        return True
+
+    def _insert_staged(
+        self,
+        table: str,
+        where: str,
+        dataset: str,
+        now: dt.datetime,
+        *,
+        unique_ids: bool | None = None,
+    ) -> None:
         con = self.connection
         have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
         fixed = {
-            "event_id": f"substr(sha256({_sql_str(dataset + ':')} || row_id), 1, 16)",
             "origin": "'dataset'",
             "dataset": _sql_str(dataset),
             "ingested_at": "?::TIMESTAMP",
@@ -766,33 +831,39 @@ class Store:
             "factuality": "'asserted'",
             "confidence": "1.0",
         }
-        if "event_id" in have:  # computed while staging (sha16 of dataset:row_id)
-            fixed["event_id"] = "event_id"
+        # event_id = sha16(dataset:row_id) unless staged; ids repeat exactly when row ids do
+        id_expr = f"substr(sha256({_sql_str(dataset + ':')} || row_id), 1, 16)"
+        key = "row_id"
+        if "event_id" in have:
+            id_expr = key = "event_id"
         select: list[str] = []
-        for name in EVENT_COLUMN_NAMES:
+        for name in STORED_EVENT_COLUMN_NAMES:
             typ = EVENT_COLUMN_TYPES[name]
-            if name in have and name not in ("event_id", "origin", "dataset", "ingested_at"):
+            if name == "event_id":
+                select.append("_pk_id AS event_id")
+            elif name in have and name not in ("origin", "dataset", "ingested_at"):
                 select.append(f"CAST({name} AS {typ}) AS {name}")
             elif name in fixed:
                 select.append(f"{fixed[name]} AS {name}")
             else:
                 select.append(f"CAST(NULL AS {typ}) AS {name}")
         cond = f"({where})" if where else "true"
-        id_expr = fixed["event_id"]
         # A plain INSERT is 2-3x faster than INSERT OR IGNORE on DuckDB's primary-key index,
         # so leave out ids already stored and, only when the file repeats ids, repeats.
-        dups = con.execute(
-            f"SELECT count(*) - count(DISTINCT {id_expr}) FROM {table} WHERE {cond}"
-        ).fetchall()[0][0]
-        once = f" QUALIFY row_number() OVER (PARTITION BY {id_expr}) = 1" if dups else ""
-        stored = self._count("events")
-        new_only = f" AND {id_expr} NOT IN (SELECT event_id FROM events)" if stored else ""
+        if unique_ids is None:
+            unique_ids = not con.execute(
+                f"SELECT count(*) - count(DISTINCT {key}) FROM {table} WHERE {cond}"
+            ).fetchall()[0][0]
+        dups = not unique_ids
+        once = " QUALIFY row_number() OVER (PARTITION BY _pk_id) = 1" if dups else ""
+        new_only = (
+            " WHERE _pk_id NOT IN (SELECT event_id FROM events)" if self._count("events") else ""
+        )
         con.execute(
-            f"INSERT INTO events SELECT {', '.join(select)} FROM {table} "
-            f"WHERE {cond}{new_only}{once}",
+            f"INSERT INTO events ({_STORED_COLS}) SELECT {', '.join(select)} FROM "
+            f"(SELECT *, {id_expr} AS _pk_id FROM {table} WHERE {cond}){new_only}{once}",
             [now],
         )
-        self._note_seen_from(table, where)
 
     def import_table(
         self,
@@ -878,6 +949,7 @@ class Store:
         doc_id: str | None = None,
         clusters: bool = False,
         limit: int | None = None,
+        quantities: bool = False,
     ) -> pd.DataFrame:
         """Events as a pandas DataFrame with the events-table columns, ordered by date.
 
@@ -887,9 +959,11 @@ class Store:
         ``UKR-DPR`` is in ``UKR``). ``countries``/``codes`` filter on place country or on actor
         and target codes only. ``since``/``until`` are inclusive dates. ``clusters=True`` keeps
         one row per dedupe cluster (the cluster's representative, with ``mentions``).
+        ``quantities=True`` adds a last column ``quantities``: JSON text, a list of contract
+        Quantity objects for coded events (``[]`` when none), null for dataset rows and for
+        events stored before schema version 2.
         """
-        where: list[str] = []
-        params: list[Any] = []
+        where, params = date_window(since, until)
         if theatre is not None:
             t_countries, t_codes = _theatre_codes(theatre)
             where.append(
@@ -910,12 +984,6 @@ class Store:
                 "lambda c: split_part(c, '-', 1)), ?::VARCHAR[]))"
             )
             params += [cl, cl]
-        if since is not None:
-            where.append("date >= ?::DATE")
-            params.append(str(since))
-        if until is not None:
-            where.append("date <= ?::DATE")
-            params.append(str(until))
         if types is not None:
             where.append("type IN (SELECT unnest(?::VARCHAR[]))")
             params.append([t.upper() for t in types])
@@ -925,7 +993,14 @@ class Store:
                 params.append(val)
         if clusters:
             where.append("(cluster_id IS NULL OR cluster_id = event_id)")
-        sql = f"SELECT {', '.join(EVENT_COLUMN_NAMES)} FROM events"
+        cols = list(EVENT_COLUMN_NAMES)
+        if quantities:  # a read-only store may be an older file without the column
+            cols.append(
+                "quantities"
+                if self._has_columns("events", ("quantities",))
+                else "CAST(NULL AS JSON) AS quantities"
+            )
+        sql = f"SELECT {', '.join(cols)} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY date NULLS LAST, event_id"
@@ -1007,6 +1082,21 @@ class Store:
         return dedupe_store(self, **kwargs)
 
 
+def date_window(
+    since: str | dt.date | None, until: str | dt.date | None
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions and parameters for ``since <= date <= until`` (either may be None)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        where.append("date >= ?::DATE")
+        params.append(str(since))
+    if until is not None:
+        where.append("date <= ?::DATE")
+        params.append(str(until))
+    return where, params
+
+
 def _theatre_codes(theatre: Any) -> tuple[list[str], list[str]]:
     if isinstance(theatre, str):
         return [theatre], [theatre]
@@ -1017,6 +1107,16 @@ def _theatre_codes(theatre: Any) -> tuple[list[str], list[str]]:
         return list(countries), [*countries, *codes]
     items = [str(c) for c in theatre]
     return items, items
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    kind = con.execute(
+        "SELECT any_value(table_type) FROM information_schema.tables "
+        "WHERE table_name = ? AND table_catalog = 'temp'",
+        [name],
+    ).fetchall()[0][0]
+    if kind is not None:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.{name}")
 
 
 def _sql_str(value: str) -> str:

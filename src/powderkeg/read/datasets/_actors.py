@@ -15,10 +15,14 @@ Otherwise None: the event keeps the name in its ``actors`` JSON with no code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from powderkeg.read.datasets._common import load_countries
+import duckdb
+import pyarrow as pa
+
+from powderkeg.read.datasets._common import actor_json, load_countries, register_names
 
 _PAREN = re.compile(r"^(?P<head>.*?)\s*\((?P<inner>[^()]+)\)\s*$")
 _YEARS = re.compile(r"\s*\(\s*\d{4}\s*-\s*(\d{4})?\s*\)\s*$")
@@ -78,3 +82,38 @@ def resolve_actor(name: str | None, date: Any = None) -> tuple[str, str, str] | 
             if actor is not None:
                 return actor.code, actor.kind, actor.name
     return None
+
+
+ACTOR_NAMES_SCHEMA = pa.schema(
+    [("name", pa.string()), ("code", pa.string()), ("kind", pa.string()), ("canon", pa.string())]
+)
+
+
+def register_actor_names(con: duckdb.DuckDBPyConnection, table: str, names: Iterable[str]) -> None:
+    """Temp ``table(name, code, kind, canon)``: each distinct dataset actor name resolved once
+    (``resolve_actor``; code, kind and canonical name NULL when it does not resolve)."""
+    rows = []
+    for n in names:
+        r = resolve_actor(n)
+        rows.append(
+            {
+                "name": n,
+                "code": r[0] if r else None,
+                "kind": r[1] if r else None,
+                "canon": r[2] if r else None,
+            }
+        )
+    register_names(con, table, rows, ACTOR_NAMES_SCHEMA)
+
+
+def named_actor_json(side: str, code: str) -> str:
+    """SQL: the actor JSON for the name in column ``side`` joined with ``register_actor_names``
+    columns ``<side>_kind``, ``<side>_canon`` and the code expression ``code`` (``[]`` when the
+    name is NULL; an unresolved name is kept with its text, kind ``group``)."""
+    return actor_json(
+        code,
+        text=side,
+        name=f"coalesce({side}_canon, {side})",
+        kind=f"coalesce({side}_kind, 'group')",
+        when=f"{side} IS NULL",
+    )

@@ -1,8 +1,9 @@
-"""Shared machinery for the dataset importers: lookup tables and line-exact bulk reading.
+"""Shared machinery for the dataset importers: lookup tables, SQL pieces, bulk reading.
 
-Bulk formats are read by DuckDB, not row by row in Python: each file is read as whole lines
-(``read_lines``), split on tabs in SQL, validated in SQL (bad rows go to the quarantine with their
-line numbers), mapped by joining lookup tables (CAMEO -> PLOVER, country names and codes ->
+Bulk formats are read by DuckDB, not row by row in Python: DuckDB's CSV reader reads only the
+needed columns (``read_typed``; or the whole lines, split on tabs in SQL, ``read_lines``, where
+exact line numbers are needed), rows are validated in SQL (bad rows go to the quarantine with
+their line numbers), mapped by joining lookup tables (CAMEO -> PLOVER, country names and codes ->
 ISO 3166 alpha-3), and inserted with one ``INSERT ... SELECT`` inside the import's transaction.
 """
 
@@ -17,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from powderkeg.errors import InputError
+from powderkeg.store.schema import STORED_EVENT_COLUMN_NAMES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -29,6 +32,75 @@ Progress = Callable[[str, int], None]
 def sql_str(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- SQL pieces
+# Shared by the importers' mapping queries (each returns a SQL expression).
+
+
+def code_list(code: str) -> str:
+    """``[code]``, or an empty list when ``code`` is NULL (``actor_codes``/``target_codes``)."""
+    return f"CASE WHEN {code} IS NULL THEN []::VARCHAR[] ELSE [{code}] END"
+
+
+def actor_json(
+    code: str, *, text: str, name: str, kind: str, sector: str = "NULL", when: str | None = None
+) -> str:
+    """The JSON list of one contract Actor (``[]`` when ``when``, default ``code IS NULL``).
+
+    Built as a struct and serialised by ``to_json``, which is faster than ``json_object`` and
+    gives the same text: ``[{"text":..,"code":..,"name":..,"kind":..,"person":null,"sector":..}]``.
+    """
+    empty = f"{code} IS NULL" if when is None else when
+    return f"""CASE WHEN {empty} THEN '[]'::JSON ELSE to_json([{{'text': CAST({text} AS VARCHAR),
+        'code': CAST({code} AS VARCHAR), 'name': CAST({name} AS VARCHAR),
+        'kind': CAST({kind} AS VARCHAR), 'person': NULL::VARCHAR,
+        'sector': CAST({sector} AS VARCHAR)}}]) END"""
+
+
+def bad_value(label: str, col: str) -> str:
+    """SQL for a quarantine reason naming a bad value: ``<label> 'x'`` (``<label> (empty)``)."""
+    q = "''''"  # SQL for a string holding one quote character
+    return f"{sql_str(label + ' ')} || coalesce({q} || {col} || {q}, '(empty)')"
+
+
+def cameo_reason(date_label: str, date_raw: str, code_label: str, id_label: str = "") -> str:
+    """The ``reason`` column of a CAMEO-coded row (NULL when good): a missing id (when the
+    format has ids: ``id_label``), a bad date, an unknown CAMEO code. Reads ``row_id``, ``date``,
+    ``known_code`` and ``cameo``."""
+    missing_id = f"WHEN row_id IS NULL THEN {sql_str('missing ' + id_label)} " if id_label else ""
+    return (
+        f"CASE {missing_id}WHEN date IS NULL THEN {bad_value('bad ' + date_label, date_raw)} "
+        f"WHEN known_code IS NULL THEN {bad_value('unknown CAMEO ' + code_label, 'cameo')} "
+        "END AS reason"
+    )
+
+
+def dyad(a1: str, a2: str, actors: str, targets: str) -> str:
+    """The ``actor_codes, target_codes, actors, targets`` columns of a one-actor-a-side row."""
+    return (
+        f"{code_list(a1)} AS actor_codes, {code_list(a2)} AS target_codes, "
+        f"{actors} AS actors, {targets} AS targets"
+    )
+
+
+def coordinates(lat: str = "lat_raw", lon: str = "lon_raw") -> str:
+    """``lat, lon`` columns as DOUBLE (NULL when not a number)."""
+    return f"TRY_CAST({lat} AS DOUBLE) AS lat, TRY_CAST({lon} AS DOUBLE) AS lon"
+
+
+def gdelt_precision(geo_type: str = "geo_type") -> str:
+    """GDELT geographic resolution (1 country, 2/5 region, 3/4 city) as ``place_precision``."""
+    return f"""CASE TRY_CAST({geo_type} AS INTEGER) WHEN 1 THEN 'country' WHEN 2 THEN 'region'
+           WHEN 3 THEN 'city' WHEN 4 THEN 'city' WHEN 5 THEN 'region' END AS place_precision"""
+
+
+def cameo_columns(cameo: str = "cameo", goldstein: str = "goldstein_raw") -> str:
+    """The event columns of a CAMEO-coded daily row joined with ``_pk_cameo``."""
+    return (
+        f"date, 'day' AS date_precision, quad, intensity, {cameo} AS cameo, "
+        f"TRY_CAST({goldstein} AS DOUBLE) AS goldstein"
+    )
 
 
 # --------------------------------------------------------------------------- countries
@@ -237,11 +309,6 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def field(i: int) -> str:
-    """SQL for field ``i`` (0-based) of the split line, trimmed, empty -> NULL."""
-    return f"nullif(trim(f[{i + 1}]), '')"
-
-
 def read_typed(
     con: duckdb.DuckDBPyConnection,
     path: str | Path,
@@ -251,22 +318,27 @@ def read_typed(
     *,
     sep: str = "\t",
     header: bool = False,
+    trim: bool = True,
 ) -> list[tuple[int, str]]:
     """Fast path for wide tab-separated files: DuckDB reads only the ``keep`` columns
-    (name -> 0-based position, as VARCHAR) of a file with ``ncols`` columns into temp ``table``.
+    (name -> 0-based position, as VARCHAR; empty -> NULL, trimmed first if ``trim``) of a file
+    with ``ncols`` columns into temp ``table``.
 
     Lines with the wrong number of fields or invalid UTF-8 are left out and returned as
-    ``(line, reason)`` with DuckDB's line numbers. Blank lines are skipped. Row order is kept.
+    ``(line, reason)`` with DuckDB's line numbers. Blank lines are skipped.
     """
     p = str(path)
     rej, scan = f"{table}_rej", f"{table}_scan"
     con.execute(f"DROP TABLE IF EXISTS {rej}")
     con.execute(f"DROP TABLE IF EXISTS {scan}")
     spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
-    cols = ", ".join(f"nullif(trim(c{i}), '') AS {name}" for name, i in keep.items())
+    # nullstr = '' reads empty fields as NULL
+    cols = ", ".join(
+        f"{_value(f'c{i}', trim) if trim else f'c{i}'} AS {name}" for name, i in keep.items()
+    )
     select = f"""(SELECT {cols}
                 FROM read_csv({sql_str(p)}, delim = {sql_str(sep)}, quote = '', escape = '',
-                              header = {str(header).lower()}, columns = {spec},
+                              header = {str(header).lower()}, columns = {spec}, nullstr = '',
                               auto_detect = false, store_rejects = true,
                               rejects_table = '{rej}', rejects_scan = '{scan}'))"""
     query = f"SELECT * FROM {select}"
@@ -289,22 +361,9 @@ def read_typed(
     return [(int(line), str(reason)) for line, reason in rows]
 
 
-def lines_of_ids(
-    con: duckdb.DuckDBPyConnection, path: str | Path, ids: list[str], *, position: int = 0
-) -> dict[str, int]:
-    """Line numbers of the lines whose tab-separated field ``position`` is one of ``ids``.
-
-    Used only when rows fail validation, to name their lines in the quarantine.
-    """
-    read_lines(con, path, "_pk_find")
-    rows = con.execute(
-        f"""SELECT trim(f[{position + 1}]) AS id, min(line) FROM _pk_find
-            WHERE f IS NOT NULL AND trim(f[{position + 1}]) IN (SELECT unnest(?::VARCHAR[]))
-            GROUP BY 1""",
-        [ids],
-    ).fetchall()
-    con.execute("DROP TABLE _pk_find")
-    return {str(k): int(v) for k, v in rows}
+def _value(expr: str, trim: bool) -> str:
+    """SQL for a field's value: empty -> NULL, surrounding white space removed if ``trim``."""
+    return f"nullif(trim({expr}), '')" if trim else f"nullif({expr}, '')"
 
 
 def field_counts(path: str | Path, sep: str = "\t", lines: int = 50) -> list[int]:
@@ -330,58 +389,62 @@ def tab_import(
     header: bool = False,
     always_lines: bool = False,
     min_cols: int | None = None,
+    trim: bool = True,
 ) -> None:
     """Import a tab-separated file: read, validate and map in SQL, quarantine bad rows.
 
     ``staged_sql(raw)`` returns a query over the relation ``raw`` (columns ``line``, ``nf`` =
-    number of fields, and the ``keep`` columns as trimmed VARCHAR, empty -> NULL) producing
-    events-table columns plus ``line`` and ``reason`` (NULL for a good row).
+    number of fields, and the ``keep`` columns as VARCHAR, empty -> NULL, trimmed if ``trim``)
+    producing events-table columns plus ``line`` and ``reason`` (NULL for a good row).
 
-    Fast path: DuckDB reads only the ``keep`` columns (``read_typed``); if every row it read is
-    valid, that is all. If some rows fail validation (or ``always_lines``, for files whose row
-    ids are line numbers), the file is read again line by line (``read_lines``) so that every
-    quarantined row and every row id carries its exact line number.
+    Fast path: DuckDB reads only the ``keep`` columns (``read_typed``) into a temp table, and
+    the mapping stays a view that the store's insert computes once (the check that no row
+    fails validation only needs ``reason``). If some rows fail (or ``always_lines``, for
+    files whose row ids are line numbers), the file is read again line by line
+    (``read_lines``) so that every quarantined row and every row id carries its exact line
+    number.
     """
     con = imp.con
-    with_id = (
-        f"SELECT *, substr(sha256({sql_str(imp.dataset + ':')} || row_id), 1, 16) AS event_id "
-        "FROM ({q})"
-    )
     if not always_lines:
         try:
             con.execute("SET preserve_insertion_order = false")  # row order is not needed here
-            problems = read_typed(con, path, "_pk_raw", ncols, keep, header=header)
+            problems = read_typed(con, path, "_pk_raw", ncols, keep, header=header, trim=trim)
         except InputError:
             problems = None  # DuckDB's CSV reader gave up: the line path will say where
         finally:
             con.execute("RESET preserve_insertion_order")
         if problems is not None:
-            # two steps (read, then map) are faster than one fused query here
             raw = f"(SELECT NULL::BIGINT AS line, {ncols} AS nf, * FROM _pk_raw)"
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _pk_staged AS " + with_id.format(q=staged_sql(raw))
-            )
-            con.execute("DROP TABLE _pk_raw")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _pk_staged AS {staged_sql(raw)}")
             imp.step("read", 0)
             n_bad = con.execute(
                 "SELECT count(*) FROM _pk_staged WHERE reason IS NOT NULL"
             ).fetchall()[0][0]
             if n_bad == 0:
-                n = con.execute("SELECT count(*) FROM _pk_staged").fetchall()[0][0]
+                has_id = "row_id" in keep
+                n, dups = con.execute(
+                    "SELECT count(*), "
+                    + ("count(*) - count(DISTINCT row_id)" if has_id else "NULL")
+                    + " FROM _pk_raw"
+                ).fetchall()[0]
                 imp.counts.read += int(n) + len(problems)
                 imp.quarantine_lines(problems)
-                imp.insert_from("_pk_staged")
+                imp.insert_from(
+                    "_pk_staged", rows=int(n), unique_ids=(dups == 0) if has_id else None
+                )
+                imp.drop_later("_pk_raw")
                 return
-            con.execute("DROP TABLE _pk_staged")
+            con.execute("DROP VIEW _pk_staged")
+            con.execute("DROP TABLE _pk_raw")
     problems = read_lines(con, path, "_pk_lines")
     imp.step("read", 0)
     first = 2 if header else 1
-    cols = ", ".join(f"nullif(trim(f[{i + 1}]), '') AS {name}" for name, i in keep.items())
+    cols = ", ".join(f"{_value(f'f[{i + 1}]', trim)} AS {name}" for name, i in keep.items())
     lo = ncols if min_cols is None else min_cols
     want = str(ncols) if lo == ncols else f"{lo} to {ncols}"
     fits = f"f IS NOT NULL AND line >= {first} AND len(f) BETWEEN {lo} AND {ncols}"
     raw = f"(SELECT line, len(f) AS nf, {cols} FROM _pk_lines WHERE {fits})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _pk_staged AS {with_id.format(q=staged_sql(raw))}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pk_staged AS {staged_sql(raw)}")
     n = con.execute(
         f"SELECT count(*) FROM _pk_lines WHERE f IS NOT NULL AND line >= {first}"
     ).fetchall()[0][0]
@@ -409,6 +472,26 @@ def tab_import(
 def file_row_id(sha256: str) -> str:
     """SQL for the row id of files without ids: the file's SHA-256 prefix and the line number."""
     return f"'{sha256[:16]}:' || CAST(line AS VARCHAR)"
+
+
+STORE_FILLED = ("event_id", "origin", "dataset", "ingested_at", "cluster_id", "mentions")
+"""Events columns the store fills in when it inserts staged rows (never staged)."""
+STAGED_COLUMNS: tuple[str, ...] = ("row_id",) + tuple(
+    c for c in STORED_EVENT_COLUMN_NAMES if c not in STORE_FILLED and c != "row_id"
+)
+
+
+def staged_frame(rows: list[dict[str, Any]], columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows mapped in Python (dicts keyed by events-table column names, with ``row_id``) as a
+    DataFrame for ``ImportSession.insert_frame``: the ``STAGED_COLUMNS`` the rows have (and
+    ``columns``, so that an empty frame still has them), in table order; integer columns are
+    nullable ``Int32``."""
+    present = {k for r in rows for k in r} | set(columns)
+    frame = pd.DataFrame(rows, columns=[c for c in STAGED_COLUMNS if c in present])
+    for col in ("fatalities", "span_start", "span_end"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("Int32")
+    return frame
 
 
 def register_names(

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from powderkeg.errors import InputError
-from powderkeg.read.datasets._actors import resolve_actor
+from powderkeg.read.datasets._actors import named_actor_json, register_actor_names
 from powderkeg.read.datasets._common import (
     Progress,
     ontology,
@@ -78,15 +78,6 @@ _TYPE_SCHEMA = pa.schema(
         ("err", pa.string()),
     ]
 )
-_ACTOR_SCHEMA = pa.schema(
-    [("name", pa.string()), ("code", pa.string()), ("kind", pa.string()), ("canon", pa.string())]
-)
-
-
-def _actor_json(side: str) -> str:
-    return f"""CASE WHEN {side} IS NULL THEN '[]' ELSE json_array(json_object(
-        'text', {side}, 'code', coalesce({side}_code, country_code), 'name', coalesce({side}_canon, {side}),
-        'kind', coalesce({side}_kind, 'group'), 'person', NULL, 'sector', NULL)) END"""
 
 
 def import_acled(path: str | Path, store: Any, *, progress: Progress | None = None) -> Counts:
@@ -152,18 +143,7 @@ def import_acled(path: str | Path, store: Any, *, progress: Progress | None = No
             "SELECT DISTINCT trim(n) FROM (SELECT actor1 AS n FROM _pk_acled UNION ALL "
             "SELECT actor2 FROM _pk_acled) WHERE nullif(trim(n), '') IS NOT NULL"
         ).fetchall()
-        arows = []
-        for (n,) in names:
-            r = resolve_actor(n)
-            arows.append(
-                {
-                    "name": n,
-                    "code": r[0] if r else None,
-                    "kind": r[1] if r else None,
-                    "canon": r[2] if r else None,
-                }
-            )
-        register_names(con, "_pk_acled_actors", arows, _ACTOR_SCHEMA)
+        register_actor_names(con, "_pk_acled_actors", [n for (n,) in names])
         register_country_tables(con)
         # accepted record rn sits at line rn + 1 + (rejected records before it)
         thr = [line - 1 - i for i, (line, _) in enumerate(bad)]
@@ -213,9 +193,9 @@ def import_acled(path: str | Path, store: Any, *, progress: Progress | None = No
               CASE WHEN a2 IS NULL OR coalesce(a2_code, country_code) IS NULL THEN []::VARCHAR[]
                    ELSE [coalesce(a2_code, country_code)] END AS target_codes,
               """
-            + _actor_json("a1")
+            + named_actor_json("a1", "coalesce(a1_code, country_code)")
             + " AS actors, "
-            + _actor_json("a2")
+            + named_actor_json("a2", "coalesce(a2_code, country_code)")
             + """ AS targets,
               location AS place_name, country_code AS country, lat, lon,
               CASE geo_precision WHEN '1' THEN 'city' WHEN '2' THEN 'city' WHEN '3' THEN 'region'

@@ -11,13 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from powderkeg.read.datasets._common import (
-    Progress,
-    file_row_id,
-    register_cameo_table,
-    register_country_tables,
-    tab_import,
-)
+from powderkeg.read.datasets import _common as common
+from powderkeg.read.datasets._common import Progress
 from powderkeg.store.counts import Counts
 
 KEEP = {
@@ -37,6 +32,16 @@ def _actor(side: str) -> str:
         ELSE coalesce(cc_{side}.code, {side}) END"""
 
 
+def _actor_json(side: str, code: str) -> str:
+    return common.actor_json(
+        code,
+        text=side,
+        name=side,
+        kind=f"CASE WHEN cc_{side}_code IS NOT NULL AND length({side}) = 3 THEN 'state' "
+        "ELSE 'group' END",
+    )
+
+
 def import_gdelt_reduced(
     path: str | Path, store: Any, *, progress: Progress | None = None
 ) -> Counts:
@@ -44,9 +49,9 @@ def import_gdelt_reduced(
     with store.import_session(path, "gdelt1-reduced", progress=progress) as imp:
         if imp.done:
             return imp.counts
-        register_cameo_table(imp.con)
-        register_country_tables(imp.con)
-        row_id = file_row_id(imp.sha256)
+        common.register_cameo_table(imp.con)
+        common.register_country_tables(imp.con)
+        row_id = common.file_row_id(imp.sha256)
 
         def staged(raw: str) -> str:
             return f"""
@@ -60,29 +65,13 @@ def import_gdelt_reduced(
               LEFT JOIN _pk_cameo_ctry cc_src ON cc_src.cameo = left(raw.src, 3)
               LEFT JOIN _pk_cameo_ctry cc_tgt ON cc_tgt.cameo = left(raw.tgt, 3)
             )
-            SELECT line,
-              CASE WHEN date IS NULL THEN 'bad Date ' || coalesce('''' || sqldate || '''', '(empty)')
-                   WHEN known_code IS NULL
-                     THEN 'unknown CAMEO code ' || coalesce('''' || cameo || '''', '(empty)')
-              END AS reason,
+            SELECT line, {common.cameo_reason("Date", "sqldate", "code")},
               {row_id} AS row_id, type, mode, context,
-              CASE WHEN a1 IS NULL THEN []::VARCHAR[] ELSE [a1] END AS actor_codes,
-              CASE WHEN a2 IS NULL THEN []::VARCHAR[] ELSE [a2] END AS target_codes,
-              CASE WHEN a1 IS NULL THEN '[]' ELSE json_array(json_object('text', src, 'code', a1,
-                'name', src, 'kind', CASE WHEN cc_src_code IS NOT NULL AND length(src) = 3 THEN 'state'
-                ELSE 'group' END, 'person', NULL, 'sector', NULL)) END AS actors,
-              CASE WHEN a2 IS NULL THEN '[]' ELSE json_array(json_object('text', tgt, 'code', a2,
-                'name', tgt, 'kind', CASE WHEN cc_tgt_code IS NOT NULL AND length(tgt) = 3 THEN 'state'
-                ELSE 'group' END, 'person', NULL, 'sector', NULL)) END AS targets,
-              TRY_CAST(lat_raw AS DOUBLE) AS lat, TRY_CAST(lon_raw AS DOUBLE) AS lon,
-              CASE TRY_CAST(geo_type AS INTEGER) WHEN 1 THEN 'country' WHEN 2 THEN 'region'
-                   WHEN 3 THEN 'city' WHEN 4 THEN 'city' WHEN 5 THEN 'region' END
-                AS place_precision,
-              date, 'day' AS date_precision, quad, intensity, cameo,
-              TRY_CAST(goldstein_raw AS DOUBLE) AS goldstein
+              {common.dyad("a1", "a2", _actor_json("src", "a1"), _actor_json("tgt", "a2"))},
+              {common.coordinates()}, {common.gdelt_precision()}, {common.cameo_columns()}
             FROM m"""
 
-        tab_import(
+        common.tab_import(
             imp,
             path,
             ncols=17,

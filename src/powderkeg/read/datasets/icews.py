@@ -12,12 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from powderkeg.read.datasets._common import (
-    Progress,
-    register_cameo_table,
-    register_country_tables,
-    tab_import,
-)
+from powderkeg.read.datasets import _common as common
+from powderkeg.read.datasets._common import Progress
 from powderkeg.store.counts import Counts
 
 KEEP = {
@@ -45,10 +41,13 @@ def _nn(col: str) -> str:
 
 
 def _actor_json(side: str, code: str) -> str:
-    return f"""CASE WHEN {code} IS NULL THEN '[]' ELSE json_array(json_object(
-        'text', {side}_name, 'code', {code}, 'name', {side}_name,
-        'kind', CASE WHEN lower({side}_name) = lower({side}_ctry) THEN 'state' ELSE 'group' END,
-        'person', NULL, 'sector', split_part({side}_sectors, ',', 1))) END"""
+    return common.actor_json(
+        code,
+        text=f"{side}_name",
+        name=f"{side}_name",
+        kind=f"CASE WHEN lower({side}_name) = lower({side}_ctry) THEN 'state' ELSE 'group' END",
+        sector=f"split_part({side}_sectors, ',', 1)",
+    )
 
 
 def staged_sql(raw: str) -> str:
@@ -73,22 +72,13 @@ def staged_sql(raw: str) -> str:
       LEFT JOIN _pk_cname n2b ON n2b.name = lower(r.tgt_name)
       LEFT JOIN _pk_cname n3 ON n3.name = lower(r.ctry)
     )
-    SELECT line,
-      CASE WHEN row_id IS NULL THEN 'missing Event ID'
-           WHEN date IS NULL THEN 'bad Event Date ' || coalesce('''' || date_raw || '''', '(empty)')
-           WHEN known_code IS NULL
-             THEN 'unknown CAMEO Code ' || coalesce('''' || cameo || '''', '(empty)')
-      END AS reason,
+    SELECT line, {common.cameo_reason("Event Date", "date_raw", "Code", "Event ID")},
       row_id, type, mode, context,
-      CASE WHEN a1 IS NULL THEN []::VARCHAR[] ELSE [a1] END AS actor_codes,
-      CASE WHEN a2 IS NULL THEN []::VARCHAR[] ELSE [a2] END AS target_codes,
-      {_actor_json("src", "a1")} AS actors, {_actor_json("tgt", "a2")} AS targets,
-      coalesce(city, province, ctry) AS place_name, country,
-      TRY_CAST(lat_raw AS DOUBLE) AS lat, TRY_CAST(lon_raw AS DOUBLE) AS lon,
+      {common.dyad("a1", "a2", _actor_json("src", "a1"), _actor_json("tgt", "a2"))},
+      coalesce(city, province, ctry) AS place_name, country, {common.coordinates()},
       CASE WHEN city IS NOT NULL THEN 'city' WHEN province IS NOT NULL THEN 'region'
            WHEN ctry IS NOT NULL THEN 'country' END AS place_precision,
-      date, 'day' AS date_precision, quad, intensity, cameo,
-      TRY_CAST(goldstein_raw AS DOUBLE) AS goldstein
+      {common.cameo_columns()}
     FROM m"""
 
 
@@ -97,7 +87,7 @@ def import_icews(path: str | Path, store: Any, *, progress: Progress | None = No
     with store.import_session(path, "icews", progress=progress) as imp:
         if imp.done:
             return imp.counts
-        register_cameo_table(imp.con)
-        register_country_tables(imp.con)
-        tab_import(imp, path, ncols=20, keep=KEEP, staged_sql=staged_sql, header=True)
+        common.register_cameo_table(imp.con)
+        common.register_country_tables(imp.con)
+        common.tab_import(imp, path, ncols=20, keep=KEEP, staged_sql=staged_sql, header=True)
     return imp.counts

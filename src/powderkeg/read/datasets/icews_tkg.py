@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from powderkeg.read.datasets._actors import resolve_actor
+from powderkeg.read.datasets._actors import named_actor_json, register_actor_names
 from powderkeg.read.datasets._common import (
     Progress,
     cameo_table,
@@ -27,9 +27,6 @@ from powderkeg.read.datasets._common import (
 from powderkeg.store.counts import Counts
 
 KEEP = {"src": 0, "rel": 1, "tgt": 2, "date_raw": 3}
-_ACTOR_SCHEMA = pa.schema(
-    [("name", pa.string()), ("code", pa.string()), ("kind", pa.string()), ("canon", pa.string())]
-)
 _REL_SCHEMA = pa.schema([("rel", pa.string()), ("code", pa.string())])
 
 
@@ -43,14 +40,6 @@ def relation_codes() -> dict[str, str]:
             if key not in out or len(code) < len(out[key]):
                 out[key] = code
     return out
-
-
-def _actor_json(side: str) -> str:
-    return f"""CASE WHEN {side}_code IS NULL THEN
-        json_array(json_object('text', {side}, 'code', NULL, 'name', {side}, 'kind', 'group',
-                               'person', NULL, 'sector', NULL))
-      ELSE json_array(json_object('text', {side}, 'code', {side}_code, 'name', {side}_canon,
-                      'kind', {side}_kind, 'person', NULL, 'sector', NULL)) END"""
 
 
 def import_icews_tkg(path: str | Path, store: Any, *, progress: Progress | None = None) -> Counts:
@@ -75,18 +64,7 @@ def import_icews_tkg(path: str | Path, store: Any, *, progress: Progress | None 
                WHERE n IS NOT NULL""",
             [str(path), str(path)],
         ).fetchall()
-        rows = []
-        for (n,) in names:
-            r = resolve_actor(n)
-            rows.append(
-                {
-                    "name": n,
-                    "code": r[0] if r else None,
-                    "kind": r[1] if r else None,
-                    "canon": r[2] if r else n,
-                }
-            )
-        register_names(con, "_pk_actor_names", rows, _ACTOR_SCHEMA)
+        register_actor_names(con, "_pk_actor_names", [n for (n,) in names])
         rels = relation_codes()
         register_names(
             con, "_pk_rel", [{"rel": k, "code": v} for k, v in rels.items()], _REL_SCHEMA
@@ -114,7 +92,8 @@ def import_icews_tkg(path: str | Path, store: Any, *, progress: Progress | None 
               {row_id} AS row_id, k.type, k.mode, k.context,
               CASE WHEN src_code IS NULL THEN []::VARCHAR[] ELSE [src_code] END AS actor_codes,
               CASE WHEN tgt_code IS NULL THEN []::VARCHAR[] ELSE [tgt_code] END AS target_codes,
-              {_actor_json("src")} AS actors, {_actor_json("tgt")} AS targets,
+              {named_actor_json("src", "src_code")} AS actors,
+              {named_actor_json("tgt", "tgt_code")} AS targets,
               date, 'day' AS date_precision, k.quad, k.intensity, m.cameo, k.goldstein
             FROM m LEFT JOIN _pk_cameo k ON k.code = m.cameo"""
 

@@ -13,44 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from powderkeg.errors import InputError
-from powderkeg.read.datasets._common import Progress, ontology
+from powderkeg.read.datasets._common import STAGED_COLUMNS, Progress, ontology, staged_frame
 from powderkeg.store.counts import Counts
 from powderkeg.store.store import coded_event_row
 from powderkeg.types import Event, Problem
-
-_KEEP = (
-    "row_id",
-    "doc_id",
-    "coder",
-    "type",
-    "mode",
-    "context",
-    "actor_codes",
-    "target_codes",
-    "actors",
-    "targets",
-    "place_name",
-    "country",
-    "lat",
-    "lon",
-    "place_precision",
-    "date",
-    "date_precision",
-    "factuality",
-    "quad",
-    "intensity",
-    "cameo",
-    "goldstein",
-    "acled_type",
-    "acled_sub_type",
-    "confidence",
-    "sentence",
-    "span_start",
-    "span_end",
-)
 
 
 def _items(path: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None, int | None, str]]:
@@ -134,13 +101,10 @@ def import_plover(path: str | Path, store: Any, *, progress: Progress | None = N
             doc_id = (doc or {}).get("doc_id")
             row = coded_event_row(event, doc_id, (doc or {}).get("coder"), None)
             row["row_id"] = event.id
-            rows.append({k: row.get(k) for k in _KEEP})
+            rows.append({k: row[k] for k in STAGED_COLUMNS if k in row})
         imp.counts.read += len(items)
         imp.step("read", len(items))
         if rows:
-            frame = pd.DataFrame(rows, columns=list(_KEEP))
-            for col in ("span_start", "span_end"):
-                frame[col] = frame[col].astype("Int32")
-            imp.insert_frame(frame)
+            imp.insert_frame(staged_frame(rows))
         imp.quarantine(problems)
     return imp.counts

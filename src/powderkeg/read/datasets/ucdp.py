@@ -36,7 +36,7 @@ import pandas as pd
 
 from powderkeg.errors import InputError
 from powderkeg.read.datasets._actors import resolve_actor
-from powderkeg.read.datasets._common import Progress, load_countries
+from powderkeg.read.datasets._common import Progress, load_countries, staged_frame
 from powderkeg.store.counts import Counts
 from powderkeg.types import Problem
 
@@ -302,27 +302,7 @@ def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], 
                 "sentence": (r.get("source_headline") or "").split(";")[0] or None,
             }
         )
-    cols = [
-        "row_id",
-        "type",
-        "mode",
-        "context",
-        "actor_codes",
-        "target_codes",
-        "actors",
-        "targets",
-        "place_name",
-        "country",
-        "lat",
-        "lon",
-        "place_precision",
-        "date",
-        "date_precision",
-        "fatalities",
-        "sentence",
-    ]
-    frame = pd.DataFrame(out, columns=cols)
-    frame["fatalities"] = frame["fatalities"].astype("Int32")
+    frame = staged_frame(out, ("row_id", "type", "fatalities"))
     return frame, problems, how_counts
 
 
