@@ -159,7 +159,7 @@ def link(
     if missing:
         raise UsageError(f"unknown theatre(s) {', '.join(missing)}; known: {', '.join(sorted(known))}")
     with Store(db, read_only=True) as store:
-        events = store.events()
+        events = store.events(quantities=True)
     frames = []
     for tid in theatres:
         sub = events[known[tid].matches(events) & events["date"].notna()]
@@ -273,7 +273,9 @@ def trend(
             raise UsageError(f"--plot {plot}: give a .png or .html path")
     window = 12
     with Store(db, read_only=True) as store:
-        events = store.events(since=_history_start(since, f, window) if plot else since, until=until)
+        events = store.events(
+            since=_history_start(since, f, window) if plot else since, until=until, quantities=True
+        )
     series = theatre_series(events, th, freq=f, start=since, end=until)
     base = [c for c in series.columns if not c.endswith("_norm")]
     cols = base + ([c for c in series.columns if c.endswith("_norm")] if normalize else [])
@@ -385,7 +387,7 @@ def alerts(
         method = "logz" if measure == "fatalities" else "zscore"
     ths = [_known_theatre(t) for t in theatres] if theatres else list(load_theatres().values())
     with Store(db, read_only=True) as store:
-        events = store.events(since=_history_start(since, f, window), until=until)
+        events = store.events(since=_history_start(since, f, window), until=until, quantities=True)
     found = find_alerts(
         events, ths, load_indicators(), freq=f, method=method, window=window,
         threshold=threshold, measure=measure, min_count=min_count, normalize=normalize,

@@ -42,7 +42,7 @@ def run_demo(out_dir: Path, *, progress: Callable[[int], None] | None = None) ->
         counts = store.add_documents(coded)
         if problems:
             store.add_problems(problems)
-        events = store.events()
+        events = store.events(quantities=True)
     counts.read += len(problems)
     counts.quarantined += len(problems)
     counts.problems.extend(str(p) for p in problems)

@@ -215,17 +215,30 @@ class _View:
         return out
 
     def has_units(self, units: frozenset[str], candidates: np.ndarray) -> np.ndarray:
+        """Whether the event has a quantity in one of ``units``: its stored quantities where the
+        row has them (a JSON list, possibly empty), else units found in its sentence (rows
+        stored before the column existed, and dataset rows, have null)."""
         out = np.zeros(self.n, dtype=bool)
-        if "quantities" in self.df.columns:
-            have = self.units
-            for i in np.flatnonzero(candidates):
-                out[i] = bool(units & have[i])
-            return out
+        stored = self.df["quantities"].tolist() if "quantities" in self.df.columns else None
+        have = self.units if stored is not None else None
         pats = [self.sentence_units[u] for u in sorted(units) if u in self.sentence_units]
         sentences = self.sentence
         for i in np.flatnonzero(candidates):
-            out[i] = any(p.search(sentences[i]) for p in pats)
+            if have is not None and not _missing(stored[i]):
+                out[i] = bool(units & have[i])
+            else:
+                out[i] = any(p.search(sentences[i]) for p in pats)
         return out
+
+
+def _missing(value: Any) -> bool:
+    """A null cell: None, NaN or pandas NA (an empty list is a value: no quantities)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _codes_mask(
