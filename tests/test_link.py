@@ -506,3 +506,109 @@ def test_real_icews_theatres_are_too_thin_for_a_claim(shared):
     assert r["n_events"]["balkans"] < 100
     assert r["verdict"].startswith("insufficient data:")
     assert "'balkans' has" in r["verdict"]
+
+
+def test_link_quarantines_nan_and_infinite_times(tmp_path):
+    ev = simulate_hawkes([0.5, 0.5], [[0.2, 0.1], [0.1, 0.2]], 1.0, 600.0, seed=5)
+    rows = [(f"{x:.6f}", f"s{i}") for i, s in enumerate(ev) for x in s]
+    rows[3] = ("nan", "s0")
+    rows[7] = ("inf", "s0")
+    p = tmp_path / "nan.csv"
+    pd.DataFrame(rows, columns=["time", "stream"]).to_csv(p, index=False)
+    r = link(p, lags=3)
+    assert r["quarantined"] == 2 and r["branching"] is not None
+    assert any("line 5" in q and "'nan'" in q for q in r["problems"])
+    assert any("line 9" in q and "'inf'" in q for q in r["problems"])
+    df = pd.DataFrame({"time": [float(x) for x, _ in rows], "stream": [s for _, s in rows]})
+    r2 = link(df, lags=3)
+    assert r2["quarantined"] == 2 and r2["branching"] == r["branching"]
+    with pytest.raises(InputError, match="NaN"):
+        HawkesExp(resolution=0).fit((np.array([1.0, np.nan, 2.0]), np.array([0, 1, 1])), 5.0)
+
+
+def test_link_single_stream_and_one_event_stream_give_no_numbers(tmp_path):
+    p = tmp_path / "single.csv"
+    pd.DataFrame({"time": [1.5, 2.5, 4.0], "stream": ["a", "a", "a"]}).to_csv(p, index=False)
+    r = link(p)
+    assert r["verdict"].startswith("insufficient data: a link needs at least two streams")
+    assert r["branching"] is None and r["n_events"] == {"a": 3}
+    json.dumps(r, allow_nan=False)
+    with pytest.raises(InputError, match="stream 1 has 1"):
+        HawkesExp(resolution=0).fit([np.array([1.0, 2.0, 3.0]), np.array([2.5])], 4.0)
+
+
+def test_plot_functions_write_png_and_html(linked, tmp_path):
+    from powderkeg.link.plots import plot_branching, plot_kernels, plot_rolling
+
+    _, r = linked
+    for fn, arg in ((plot_branching, r), (plot_kernels, r), (plot_rolling, r)):
+        png = fn(arg, tmp_path / f"{fn.__name__}.png")
+        assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 5000
+        page = fn(arg, tmp_path / "sub" / f"{fn.__name__}.html").read_text()
+        assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
+    # the window list of rolling() with the stream names, and a result without windows
+    ev = prepare(
+        simulate_hawkes([0.6, 0.6], [[0.2, 0.0], [0.3, 0.2]], 1.0, 800.0, seed=3),
+        horizon=800.0,
+        resolution=0.0,
+    )
+    windows = rolling(ev, window=400.0, step=200.0, decay=1.0, names=["x", "y"])
+    assert plot_rolling(windows, tmp_path / "w.png").stat().st_size > 5000
+    no_roll = {k: v for k, v in r.items() if k != "rolling"}
+    assert plot_rolling(no_roll, tmp_path / "none.png").stat().st_size > 1000
+
+
+def test_warm_starts_reach_the_same_maximum_as_the_grid():
+    # several streams: the pooled-process start; one stream: the first-sixth start
+    ev = simulate_hawkes([0.8, 0.6], [[0.3, 0.2], [0.1, 0.4]], 1.0, 2500.0, seed=21)
+    assert sum(map(len, ev)) > 4500
+    for data in (ev, ev[:1]):
+        warm = HawkesExp(resolution=0, ci="none").fit(data, 2500.0)
+        grid = HawkesExp(resolution=0, ci="none", warm_start_events=0).fit(data, 2500.0)
+        assert warm.loglik_ == pytest.approx(grid.loglik_, abs=2e-3)
+        assert warm.decay_ == pytest.approx(grid.decay_, rel=0.01)
+        assert np.allclose(warm.adjacency_, grid.adjacency_, atol=2e-3)
+
+
+def test_batched_and_padded_newton_solvers_agree():
+    from powderkeg.link._model import _make_baseline, _Problem
+
+    ev = prepare(
+        simulate_hawkes([0.5, 0.4, 0.5], A3, 1.0, 800.0, seed=3), horizon=800.0, resolution=0.0
+    )
+    base = _make_baseline("piecewise", ev.start, ev.end, 3, None)
+    out = []
+    for small in (0, 10**9):  # the per-stream loop, then one padded batch
+        pb = _Problem(ev, base, 1, False)
+        pb.small = small
+        rows = pb.features(np.array([1.2]), order=1)
+        theta0 = HawkesExp._initial_theta(pb, ev, base)
+        theta, f = pb.solve(rows, theta0, tol=1e-12)
+        out.append((theta, f, pb.envelope(theta)[0]))
+    (t1, f1, g1), (t2, f2, g2) = out
+    assert np.allclose(t1, t2, atol=1e-7) and f1 == pytest.approx(f2, rel=1e-12)
+    assert g1 == pytest.approx(g2, rel=1e-8)
+
+
+def test_profile_derivatives_match_finite_differences():
+    from powderkeg.link._model import _make_baseline, _Problem
+
+    ev = prepare(
+        simulate_hawkes([0.5, 0.4, 0.5], A3, 1.0, 1500.0, seed=5), horizon=1500.0, resolution=0.0
+    )
+    base = _make_baseline("constant", ev.start, ev.end, 1, None)
+    pb = _Problem(ev, base, 1, False)
+    theta0 = HawkesExp._initial_theta(pb, ev, base)
+
+    def profile(beta: float, order: int):
+        rows = pb.features(np.array([beta]), order=order)
+        theta, ll = pb.solve(rows, theta0.copy(), tol=1e-14)
+        return (ll, theta, *pb.envelope(theta))
+
+    beta, h = 0.8, 1e-4
+    ll, theta, g, slope, extra, h_dd = profile(beta, 2)
+    up, down = profile(beta * (1 + h), 1), profile(beta * (1 - h), 1)
+    assert g == pytest.approx((up[0] - down[0]) / (2 * beta * h), rel=1e-4)
+    curv = h_dd + extra  # the profile's second derivative in the decay
+    assert curv == pytest.approx((up[2] - down[2]) / (2 * beta * h), rel=1e-3)
+    assert np.allclose(slope, (up[1] - down[1]) / (2 * beta * h), atol=1e-3 * np.abs(slope).max())

@@ -8,11 +8,14 @@
 - :func:`link`: the stage itself, returning the CONTRACT's Link JSON with a ``verdict``.
 - :func:`rolling`: estimates on sliding windows.
 - :func:`combine_draws`: Rubin's-rules combination of fits to several tie-jitter draws.
+- :func:`plot_branching`, :func:`plot_kernels`, :func:`plot_rolling`, :func:`write_report`:
+  figures of a Link result (PNG, or a self-contained HTML page for a ``.html`` path).
 """
 
 from powderkeg.link.api import combine_draws, link, rolling
 from powderkeg.link.granger import bin_counts, granger
 from powderkeg.link.hawkes import HawkesExp, loglik, simulate_hawkes
+from powderkeg.link.plots import plot_branching, plot_kernels, plot_rolling, write_report
 
 __all__ = [
     "HawkesExp",
@@ -21,6 +24,10 @@ __all__ = [
     "granger",
     "link",
     "loglik",
+    "plot_branching",
+    "plot_kernels",
+    "plot_rolling",
     "rolling",
     "simulate_hawkes",
+    "write_report",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ class Events:
     ties: str  # what was done about ties, in words
     n_tied: int  # events that shared a time with another before tie handling
 
-    @property
+    @functools.cached_property
     def counts(self) -> np.ndarray:
         return np.bincount(self.k, minlength=self.n_streams)
 
@@ -155,8 +156,9 @@ def prepare(
         how = f"jitter: {n_tied} tied events spread uniformly over {0.5 * gap:g} (seed {seed})"
     else:
         how = "none: no ties"
-    order = np.argsort(t, kind="stable")
-    t, k = t[order], k[order]
+    if how != "none: no ties":  # times moved: sort again
+        order = np.argsort(t, kind="stable")
+        t, k = t[order], k[order]
     if t.size > 1 and np.any(np.diff(t) <= 0):
         # a collision after jitter has probability ~0; nudge by the smallest representable step
         for idx in np.flatnonzero(np.diff(t) <= 0):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 _EXP_FLOOR = -700.0  # exp(-700) ~ 1e-304: below this exp is slow and the value irrelevant
+_FAR = 60.0  # decay * lag beyond which a kernel term is negligible next to the compensator's 1
 
 
 def _shift_scan(
@@ -107,12 +108,20 @@ def _shift_scan(
     return outs
 
 
+def stable_order(k: np.ndarray, n_streams: int) -> np.ndarray:
+    """Stable argsort of stream indices (a radix sort when they fit in 16 bits: ~10x faster)."""
+    if n_streams < 2**15:
+        return np.argsort(k.astype(np.int16), kind="stable")
+    return np.argsort(k, kind="stable")
+
+
 class Lagged:
     """Kernel sums at fixed query times, for any decay, from fixed events.
 
     ``t``, ``k``: events (times sorted, strictly increasing) and their stream indices.
     ``query``: times at which the sums are wanted (any order), e.g. the events themselves.
-    Sums are over events strictly before each query time.
+    Sums are over events strictly before each query time.  Internally everything is laid out
+    stream-major, ``(K, n_query)``, so that each stream's row is contiguous.
     """
 
     def __init__(
@@ -127,41 +136,42 @@ class Lagged:
         """``query``: arbitrary query times; or ``query_index``: positions in ``t`` (the events
         themselves, in any order), which skips the binary searches.  ``order``: a stable argsort
         of ``k``, if the caller has one."""
-        self.K = n_streams
+        kk = self.K = n_streams
         if order is None:
-            order = np.argsort(k, kind="stable")
+            order = stable_order(k, n_streams)
         self.cat = t[order]
         sizes = np.bincount(k, minlength=n_streams)
         self.offsets = np.r_[0, np.cumsum(sizes)]
         self.first = np.zeros(self.cat.size, dtype=bool)
         self.first[self.offsets[:-1][sizes > 0]] = True
+        n = t.size
         if query_index is not None:
-            # earlier events of stream j before event n: an exclusive running count
-            onehot = np.eye(n_streams, dtype=np.int32)[k]
-            before = np.cumsum(onehot, axis=0, dtype=np.int32)
+            # earlier events of stream j before event n: an exclusive running count, per stream
+            onehot = k[None, :] == np.arange(kk)[:, None]  # (K, N)
+            before = onehot.astype(np.intp)
+            np.cumsum(before, axis=1, out=before)  # in place: several times faster here
             before -= onehot
-            before = before[query_index]
-            none = before == 0
-            idx = before.astype(np.intp)  # np.take is several times slower with int32
-            idx += self.offsets[:-1] - 1
+            idx = np.take(before, query_index, axis=1, mode="clip")
+            none = idx == 0
             # position in ``cat`` of the last earlier event of each stream; where there is none,
             # the trailing zero of the scan outputs (index N) and a zero lag
-            idx[none] = t.size
-            lag = np.take(np.r_[self.cat, 0.0], idx)
-            np.subtract(t[query_index][:, None], lag, out=lag)
+            idx += (self.offsets[:-1] - 1)[:, None]
+            idx[none] = n
+            lag = np.take(np.r_[self.cat, 0.0], idx, mode="clip")
+            np.subtract(t[query_index][None, :], lag, out=lag)
             lag[none] = 0.0
             self.idx, self.lag = idx, lag
         else:
             nq = query.size
-            self.idx = np.full((nq, n_streams), t.size, dtype=np.intp)
-            self.lag = np.zeros((nq, n_streams))
-            for j in range(n_streams):
+            self.idx = np.full((kk, nq), n, dtype=np.intp)
+            self.lag = np.zeros((kk, nq))
+            for j in range(kk):
                 tj = self.cat[self.offsets[j] : self.offsets[j + 1]]
                 pos = np.searchsorted(tj, query, side="left") - 1
                 ok = pos >= 0
-                self.idx[ok, j] = self.offsets[j] + pos[ok]
-                self.lag[ok, j] = query[ok] - tj[pos[ok]]
-        self.lag2 = self.lag * self.lag
+                self.idx[j, ok] = self.offsets[j] + pos[ok]
+                self.lag[j, ok] = query[ok] - tj[pos[ok]]
+        self.max_lag = float(self.lag.max()) if self.lag.size else 0.0
         self._buf: dict[str, np.ndarray] = {}
 
     def _work(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -170,36 +180,36 @@ class Lagged:
             arr = self._buf[name] = np.empty(shape)
         return arr
 
-    def sums(self, beta: float, order: int = 0, col: int | None = None) -> tuple[np.ndarray, ...]:
-        """``E_r[q, j] = sum_{t_m < query_q, k_m = j} (query_q - t_m)^r exp(-beta (query_q - t_m))``
-        for r <= order; shape (nq, K), or (nq, 1) for one stream ``col``.  The arrays returned
+    def sums_t(self, beta: float, order: int = 0, col: int | None = None) -> tuple[np.ndarray, ...]:
+        """``E_r[j, q] = sum_{t_m < query_q, k_m = j} (query_q - t_m)^r exp(-beta (query_q - t_m))``
+        for r <= order; shape (K, nq), or (1, nq) for one stream ``col``.  The arrays returned
         are work buffers, valid until the next call."""
         if col is None:
             s = _shift_scan(self.cat, self.first, beta, order, self._buf)
-            idx, lag, lag2 = self.idx, self.lag, self.lag2
+            idx, lag = self.idx, self.lag
         else:
             a, z = self.offsets[col], self.offsets[col + 1]
             if z == a:
-                zero = np.zeros((self.idx.shape[0], 1))
+                zero = np.zeros((1, self.idx.shape[1]))
                 return tuple(zero for _ in range(order + 1))
             s = _shift_scan(self.cat[a:z], self.first[a:z], beta, order)
             sl = slice(col, col + 1)
-            idx = self.idx[:, sl] - a
-            idx[self.idx[:, sl] == self.cat.size] = z - a  # the trailing zero
-            lag, lag2 = self.lag[:, sl], self.lag2[:, sl]
+            idx = self.idx[sl] - a
+            idx[self.idx[sl] == self.cat.size] = z - a  # the trailing zero
+            lag = self.lag[sl]
         shape = idx.shape
         dec = self._work("dec", shape)
         np.multiply(lag, -beta, out=dec)
         np.maximum(dec, _EXP_FLOOR, out=dec)
         np.exp(dec, out=dec)
         e0 = self._work("e0", shape)
-        np.take(s[0], idx, out=e0)
+        np.take(s[0], idx, out=e0, mode="clip")
         if order == 0:
             e0 *= dec
             return (e0,)
         e1 = self._work("e1", shape)
-        np.take(s[1], idx, out=e1)
-        tmp = self._work("df", shape)  # scratch here; kernel() reuses it for dF
+        np.take(s[1], idx, out=e1, mode="clip")
+        tmp = self._work("df", shape)  # scratch here; kernel_t() reuses it for dF
         np.multiply(lag, e0, out=tmp)
         e1 += tmp
         e1 *= dec
@@ -207,21 +217,28 @@ class Lagged:
             e0 *= dec
             return e0, e1
         e2 = self._work("e2", shape)
-        np.take(s[2], idx, out=e2)
-        np.take(s[1], idx, out=tmp)
-        tmp *= lag
+        np.take(s[2], idx, out=e2, mode="clip")
+        # e2 + 2 lag s1 + lag^2 s0 = e2 + lag (2 s1 + lag s0), s1 still in tmp's place below
+        np.take(s[1], idx, out=tmp, mode="clip")
         tmp *= 2.0
-        e2 += tmp
-        np.multiply(lag2, e0, out=tmp)
+        lag_e0 = self._work("tmp2", shape)
+        np.multiply(lag, e0, out=lag_e0)
+        tmp += lag_e0
+        tmp *= lag
         e2 += tmp
         e2 *= dec
         e0 *= dec
         return e0, e1, e2
 
-    def kernel(self, beta: float, order: int = 0, col: int | None = None) -> tuple[np.ndarray, ...]:
-        """``F = beta * E0`` and its derivatives ``dF/dbeta``, ``d2F/dbeta2`` up to ``order``
-        (work buffers, valid until the next call)."""
-        sums = self.sums(beta, order, col)
+    def kernel_t(
+        self, beta: float, order: int = 0, col: int | None = None, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """``F = beta * E0`` and its derivatives ``dF/dbeta``, ``d2F/dbeta2`` up to ``order``,
+        shape (K, nq) (work buffers, valid until the next call; ``out``, where given for all
+        streams, receives ``F``)."""
+        if col is None:
+            return self._kernel_all(beta, order, out)
+        sums = self.sums_t(beta, order, col)
         e0 = sums[0]
         if order == 0:
             e0 *= beta
@@ -238,6 +255,60 @@ class Lagged:
         e1 *= 2.0
         e2 -= e1
         return e0, df, e2
+
+    def _kernel_all(
+        self, beta: float, order: int, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """``kernel_t`` for all streams in few passes over the (K, nq) arrays and few work
+        arrays (``F`` goes to ``out`` if given).  With ``g`` the sums gathered at the last
+        earlier event and ``e = exp(-beta D)``: ``E0 = e g0``, ``E1 = e (g1 + D g0)``,
+        ``E2 = e (g2 + D (2 g1 + D g0))``; ``F = beta E0``, ``dF = E0 - beta E1``,
+        ``d2F = beta E2 - 2 E1``."""
+        s = _shift_scan(self.cat, self.first, beta, order, self._buf)
+        shape = self.idx.shape
+        dec = self._work("dec", shape)
+        np.multiply(self.lag, -beta, out=dec)
+        if beta * self.max_lag > -_EXP_FLOOR:
+            np.maximum(dec, _EXP_FLOOR, out=dec)  # exp of very negative numbers is slow
+        np.exp(dec, out=dec)
+        f = self._work("e0", shape) if out is None else out
+        np.take(s[0], self.idx, out=f, mode="clip")  # g0
+        if order == 0:
+            f *= dec
+            f *= beta
+            return (f,)
+        df = self._work("df", shape)
+        np.take(s[1], self.idx, out=df, mode="clip")  # g1
+        e1 = self._work("e1", shape)
+        np.multiply(self.lag, f, out=e1)  # D g0
+        e1 += df  # g1 + D g0
+        d2 = None
+        if order >= 2:
+            d2 = self._work("e2", shape)
+            np.take(s[2], self.idx, out=d2, mode="clip")  # g2
+            df += e1  # 2 g1 + D g0
+            df *= self.lag
+            d2 += df
+            d2 *= dec  # E2
+        f *= dec  # E0
+        e1 *= dec  # E1
+        np.multiply(e1, -beta, out=df)
+        df += f  # dF
+        f *= beta  # F
+        if d2 is None:
+            return f, df
+        d2 *= beta
+        e1 *= 2.0
+        d2 -= e1  # d2F
+        return f, df, d2
+
+    def sums(self, beta: float, order: int = 0, col: int | None = None) -> tuple[np.ndarray, ...]:
+        """As :meth:`sums_t`, shape (nq, K) or (nq, 1) (transposed views)."""
+        return tuple(x.T for x in self.sums_t(beta, order, col))
+
+    def kernel(self, beta: float, order: int = 0, col: int | None = None) -> tuple[np.ndarray, ...]:
+        """As :meth:`kernel_t`, shape (nq, K) or (nq, 1) (transposed views)."""
+        return tuple(x.T for x in self.kernel_t(beta, order, col))
 
 
 def kernel_from_sums(beta: float, sums: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
@@ -266,16 +337,22 @@ def compensator(
     t: np.ndarray, k: np.ndarray, n_streams: int, beta: float, end: float, order: int = 0
 ) -> tuple[np.ndarray, ...]:
     """Integrated kernel mass to ``end`` per source stream,
-    ``G[j] = sum_{k_m = j} (1 - exp(-beta (end - t_m)))``, and its derivatives in ``beta``."""
-    s = end - t
+    ``G[j] = sum_{k_m = j} (1 - exp(-beta (end - t_m)))``, and its derivatives in ``beta``.
+
+    ``t`` is sorted: events more than ``_FAR / beta`` before ``end`` contribute exactly 1 to
+    ``G`` (``exp(-60)`` ~ 1e-26 is below double precision next to 1) and nothing to the
+    derivatives (``s exp(-beta s)`` < 1e-20 per event), so only the recent suffix is computed."""
+    cut = int(np.searchsorted(t, end - _FAR / beta, side="left")) if beta > 0 else 0
+    g = np.bincount(k[:cut], minlength=n_streams).astype(float)
+    ts, ks = t[cut:], k[cut:]
+    s = end - ts
     x = np.maximum(-beta * s, _EXP_FLOOR)
-    e = np.exp(x)
-    g = np.bincount(k, weights=-np.expm1(x), minlength=n_streams)
+    g += np.bincount(ks, weights=-np.expm1(x), minlength=n_streams)
     if order == 0:
         return (g,)
-    se = s * e
-    dg = np.bincount(k, weights=se, minlength=n_streams)
+    se = s * np.exp(x)
+    dg = np.bincount(ks, weights=se, minlength=n_streams)
     if order == 1:
         return g, dg
-    d2g = -np.bincount(k, weights=s * se, minlength=n_streams)
+    d2g = -np.bincount(ks, weights=s * se, minlength=n_streams)
     return g, dg, d2g

@@ -76,7 +76,8 @@ def _parse(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, bool, list[str]
         text = raw_t.astype("string").str.strip()
         num = pd.to_numeric(text, errors="coerce")
         nonblank = text.fillna("").str.len() > 0
-        if nonblank.any() and num[nonblank].notna().all():
+        # numbers if most non-blank entries are numbers (the rest, e.g. "nan", quarantined)
+        if nonblank.any() and num[nonblank].notna().mean() >= 0.5:
             t = num.astype(float)
             is_date = False
         else:

@@ -1,11 +1,25 @@
-"""Plots of a Link result: branching heat map, fitted kernels, rolling estimates (PNG), and one
-self-contained HTML page with all three."""
+"""Plots of a Link result: branching heat map, fitted kernels, rolling estimates, each as PNG
+or as a self-contained HTML page, and one HTML page with all three.
+
+For the report:
+
+- ``plot_branching(result, path)``: heat map of the branching matrix with its intervals.
+- ``plot_kernels(result, path, max_days=None)``: the fitted excitation kernels per pair.
+- ``plot_rolling(rolling, path, streams=None)``: cross-stream branching on sliding windows;
+  ``rolling`` is a Link result with a ``rolling`` key (``link(..., rolling_window=...)``) or
+  the list returned by :func:`powderkeg.link.rolling` (then ``streams`` names the streams).
+- ``write_report(result, folder)``: all of them as PNG plus one HTML page.
+
+``path`` ending in ``.html`` gives a self-contained page (the PNG embedded); anything else a
+PNG.  Each returns the path written.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +33,12 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _tight(fig) -> None:
+    with warnings.catch_warnings():  # a crowded figure keeps its default layout
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
 
 
 def _matrix(result: dict[str, Any], key: str) -> np.ndarray:
@@ -57,7 +77,7 @@ def branching_figure(result: dict[str, Any]):
     ax.set_ylabel("affected stream (i)")
     ax.set_title(f"Branching matrix - verdict: {result.get('verdict', '')[:60]}", fontsize=9)
     fig.colorbar(im, ax=ax, shrink=0.8, label="expected events in i per event in j")
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -87,16 +107,26 @@ def kernels_figure(result: dict[str, Any], max_days: float | None = None):
     ax.set_xlabel("lag (days)")
     ax.set_ylabel("excitation rate (events/day per event)")
     ax.set_title("Fitted kernels", fontsize=9)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
-def rolling_figure(result: dict[str, Any]):
-    """Cross-stream branching on sliding windows with intervals."""
+def rolling_figure(result: dict[str, Any] | list[dict[str, Any]], streams=None):
+    """Cross-stream branching on sliding windows with intervals.  ``result``: a Link result
+    with a ``rolling`` key, or the window list of :func:`powderkeg.link.rolling`."""
     plt = _plt()
-    names = result["streams"]
-    roll = result.get("rolling") or []
+    if isinstance(result, dict):
+        names = list(streams or result["streams"])
+        roll = result.get("rolling") or []
+    else:
+        roll = list(result)
+        if streams is None:
+            first = next((w for w in roll if w.get("n_events")), {})
+            streams = list(first.get("n_events", {}))
+        names = list(streams)
     fig, ax = plt.subplots(figsize=(8, 4))
+    if not roll:
+        ax.text(0.5, 0.5, "no rolling estimates (give rolling_window)", ha="center")
     k = len(names)
     x = np.arange(len(roll))
     for i in range(k):
@@ -116,13 +146,51 @@ def rolling_figure(result: dict[str, Any]):
             )
             line = ax.plot(x, est, marker="o", label=f"{names[j]} -> {names[i]}")[0]
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15)
-    ax.set_xticks(x, [str(w["start"]) for w in roll], rotation=30, ha="right", fontsize=7)
+    labels = [f"{w['start']:g}" if isinstance(w["start"], float) else str(w["start"]) for w in roll]
+    ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=7)
     ax.set_ylabel("branching")
     ax.set_title("Rolling estimates (windows with too few events are blank)", fontsize=9)
     if roll:
         ax.legend(fontsize=7)
-    fig.tight_layout()
+    _tight(fig)
     return fig
+
+
+def _save(fig, path: str | Path, title: str) -> Path:
+    """Write ``fig`` as PNG, or as a self-contained HTML page when ``path`` ends in .html."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in (".html", ".htm"):
+        img = _png_b64(fig)
+        path.write_text(
+            "<!doctype html><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>"
+            f'<img alt="{html.escape(title)}" src="data:image/png;base64,{img}">',
+            encoding="utf-8",
+        )
+        return path
+    return save_png(fig, path)
+
+
+def plot_branching(result: dict[str, Any], path: str | Path) -> Path:
+    """Branching-matrix heat map (estimates and intervals) of a Link result, to ``path``
+    (.png, or .html for a self-contained page)."""
+    return _save(branching_figure(result), path, "Branching matrix")
+
+
+def plot_kernels(result: dict[str, Any], path: str | Path, max_days: float | None = None) -> Path:
+    """Fitted excitation kernels of a Link result, to ``path`` (.png or .html)."""
+    return _save(kernels_figure(result, max_days), path, "Fitted kernels")
+
+
+def plot_rolling(
+    rolling: dict[str, Any] | list[dict[str, Any]], path: str | Path, streams=None
+) -> Path:
+    """Rolling-window branching estimates with intervals, to ``path`` (.png or .html).
+    ``rolling``: a Link result with a ``rolling`` key, or the list from
+    :func:`powderkeg.link.rolling` (``streams``: the stream names, else taken from the
+    windows' ``n_events``)."""
+    return _save(rolling_figure(rolling, streams), path, "Rolling estimates")
 
 
 def save_png(fig, path: str | Path) -> Path:
