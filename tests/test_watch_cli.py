@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -225,3 +226,11 @@ def test_demo_flags_the_planted_serbia_kosovo_week(tmp_path: Path) -> None:
     assert "> Serbian troops remained deployed along the boundary" in report
     assert "![trend serbia-kosovo](trend-serbia-kosovo.png)" in report
     assert "## Exports" in report and "powderkeg export --db" in report
+    # the link section: an honest verdict on the thin demo data, and the method check on
+    # simulated streams recovers the link that was put into the second half only
+    assert "## Links between theatres" in report and "Verdict: **insufficient data" in report
+    assert "### Method check on simulated streams" in report
+    for png in ("link-check-branching.png", "link-check-kernels.png", "link-check-rolling.png"):
+        assert (Path(result["report"]).parent / png).stat().st_size > 1000
+    m = re.search(r"A → B (\d\.\d+) in days 0–365, (\d\.\d+) in days", report)
+    assert m and float(m.group(1)) < 0.1 and float(m.group(2)) > 0.2, m
