@@ -467,3 +467,29 @@ def test_many_bad_rows_are_all_quarantined_but_listed_briefly(tmp_path: Path, st
     assert (c.quarantined, c.events) == (150, 10)
     assert len(c.problems) == 101 and "50 more rows quarantined" in c.problems[-1]
     assert len(store.quarantine()) == 150
+
+
+def test_cli_imports_count_tables_as_series_idempotently(tmp_path: Path) -> None:
+    """`powderkeg import --format icews-dyad-year` stores series rows (not events); twice adds
+    nothing new, and the quad columns become contract quad names."""
+    from click.testing import CliRunner
+
+    from powderkeg.cli import main
+
+    csv = tmp_path / "dyads.csv"
+    csv.write_text(
+        "i_iso3c,j_iso3c,year,verbCoop,matlCoop,verbConf,matlConf\n"
+        "SRB,XKX,2012,4,1,7,2\nRUS,UKR,2014,10,3,40,25\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "s.duckdb")
+    args = ["import", "--format", "icews-dyad-year", str(csv), "--db", db, "--json"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["events"] == 0
+    assert CliRunner().invoke(main, args).exit_code == 0
+    with Store(db, read_only=True) as s:
+        df = s.series(kind="icews-dyad-year")
+    assert len(df) == 8
+    row = df[df["series"] == "RUS->UKR:material_conflict"].iloc[0]
+    assert pd.Timestamp(row["date"]).date() == dt.date(2014, 1, 1) and int(row["count"]) == 25

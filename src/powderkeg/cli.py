@@ -239,7 +239,7 @@ def _report_counts(counts: Any, json_out: bool) -> None:
 
 
 @main.command(name="import")
-@click.option("--format", "fmt", required=True, type=click.Choice(["gdelt2", "gdelt1", "gdelt1-reduced", "icews", "icews-tkg", "acled", "ucdp", "plover"]), help="Dataset format (CONTRACT.md).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["gdelt2", "gdelt1", "gdelt1-reduced", "icews", "icews-tkg", "acled", "ucdp", "plover", "acled-admin1", "icews-dyad-year", "gdelt-yearly"]), help="Dataset format (CONTRACT.md); the last three are count tables, stored as series.")
 @click.argument("path")
 @click.option("--db", required=True, help="DuckDB file (created if missing).")
 @click.option("--json", "json_out", is_flag=True, help="Print Counts as JSON.")
@@ -248,6 +248,8 @@ def import_(fmt: str, path: str, db: str, json_out: bool) -> None:
     """Import an event dataset into the store, mapped to PLOVER, with provenance.
 
     Importing the same file twice adds 0 rows; malformed rows are quarantined with their line.
+    Count tables (acled-admin1, icews-dyad-year, gdelt-yearly) go to the store's series table,
+    keyed by kind, series and date, for trends and backtests.
 
     Example: powderkeg import --format ucdp ged.csv --db events.duckdb
     """
