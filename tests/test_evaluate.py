@@ -9,8 +9,10 @@ from powderkeg.evaluate import (
     classification_metrics,
     cross_validate,
     evaluate,
+    format_report,
     haversine_km,
     read_items,
+    top_confusions,
 )
 
 PLV_HEADER = "\tsentence_id\tsentence\tmarked_sentence\tsource\ttarget\tgold_penta\tsilver_root\tgold_root\n"
@@ -33,6 +35,20 @@ def test_metrics_hand_checked():
     assert m["confusion"] == {"a": {"a": 1, "b": 1}, "b": {"b": 1}, "c": {"a": 1}}
     with pytest.raises(ValueError):
         classification_metrics(["a"], [])
+
+
+def test_report_lists_classes_confusions_and_speed():
+    m = classification_metrics(["x", "x", "x", "y", "z"], ["x", "y", "y", "z", "z"])
+    assert top_confusions(m["confusion"]) == [("x", "y", 2), ("y", "z", 1)]
+    assert top_confusions(m["confusion"], k=1) == [("x", "y", 2)]
+    m.update(n=5, sentences_per_second=1234.5)
+    text = format_report(m)
+    assert "sentences_per_second: 1234.5000" in text
+    assert "x -> y: 2" in text and "y -> z: 1" in text
+    row_x = next(line for line in text.splitlines() if line.startswith("x "))
+    assert row_x.split()[1:] == ["1.000", "0.333", "0.500", "3"]  # precision recall f1 support
+    matrix = text.split("confusion (rows: gold, columns: predicted):")[1].splitlines()
+    assert matrix[2].split() == ["x", "1", "2", "."]
 
 
 def test_haversine():

@@ -9,7 +9,15 @@ import pytest
 
 from powderkeg.coder.models import PENTA_NAMES, TYPE_LABELS, LinearTextClassifier, load_models
 from powderkeg.coder.models.lexicon import CameoLexicon, build_lexicon, tokens_upper, verb_forms
-from powderkeg.coder.models.text import parse, words12
+from powderkeg.coder.models.linear import _Block
+from powderkeg.coder.models.text import (
+    actor_words,
+    around_features,
+    chars35,
+    cue_features,
+    parse,
+    words12,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,6 +133,74 @@ def test_parse_regions_and_placeholders():
     assert words12(p)[:4] == ["then", "_src_", "accused", "_tgt_"]
     q = parse("<t>Kosovo</t> was accused by <s>Serbia</s>")
     assert q.order == "ts" and q.regions[2] == "mid"
+
+
+def test_around_features_context_and_head_verb():
+    lex = load_models().lexicon
+    p = parse("On Monday <s>Serbia</s> sharply accused <t>Kosovo</t> of staging provocations.",
+              lex)
+    f = around_features(p)
+    assert {"L1:monday", "L2:on", "L:monday"} <= set(f)
+    assert {"R0:of", "R1:staging", "R:provocations", "RR:of_staging"} <= set(f)
+    assert "ms:accus" in f and "ms:sharply" in f  # stemmed words between the actors
+    heads = [x for x in f if x.startswith("H:")]
+    assert heads == ["H:ACCUSE"]  # the verb between the actors, not "staging" after them
+    assert around_features(parse("Serbia accused Kosovo.", lex)) == ["unmarked"]
+    assert actor_words(p) == ["S:serbia", "T:kosovo"]
+
+
+def test_case_territory_follows_the_actor(models):
+    texts = [
+        "Rebel fighters captured the town of Marvin and the nearby hills after a night of fighting.",
+        "Government troops recaptured the town of Marvin from the rebels after a night of fighting.",
+        "Militants seized control of two villages near the border on Sunday.",
+        "The army seized control of two villages near the border on Sunday.",
+    ]
+    nsa, gov = "NON_STATE_ACTOR_OVERTAKES_TER", "GOV_REGAINS_TERIT"
+    assert list(models.predict_case(texts)) == [nsa, gov, nsa, gov]
+    et, st = models.predict_acled(texts[:2])
+    assert list(et) == ["Battles", "Battles"]
+    assert list(st) == ["Non-state actor overtakes territory", "Government regains territory"]
+    # the rule only swaps the two territory scores
+    d_rule = models.case_model.decision_function(texts[:1])
+    d_plain = LinearTextClassifier.decision_function(models.case_model, texts[:1])
+    cls = list(models.case_model.classes_)
+    g, n = cls.index(gov), cls.index(nsa)
+    assert d_rule[0, n] == max(d_plain[0, g], d_plain[0, n])
+    others = [j for j in range(len(cls)) if j not in (g, n)]
+    assert np.array_equal(d_rule[0, others], d_plain[0, others])
+
+
+def test_shipped_case_to_acled_matches_the_ontology(models):
+    from powderkeg.ontology import load_ontology
+
+    onto = load_ontology()
+    shipped = models.meta["case_to_acled"]
+    assert len(shipped) == 25
+    for label, pair in shipped.items():
+        assert tuple(pair) == tuple(onto.case_to_acled(label)), label
+    for label in ("ORG_CRIME", "NATURAL_DISASTER", "MAN_MADE_DISASTER", "DIPLO", "ATTRIB"):
+        assert label not in shipped and onto.case_to_acled(label) is None
+
+
+def test_char_ngrams_and_cue_order():
+    got = chars35(parse("War"))
+    assert got == [" wa", "war", "ar ", " war", "war ", " war "]
+    rebels = cue_features(parse("Rebels captured the town after the army withdrew."))
+    army = cue_features(parse("The army recaptured the town from rebels."))
+    assert "first:NSA_ACTOR" in rebels and "first:GOV_ACTOR" not in rebels
+    assert "first:GOV_ACTOR" in army and "first:GOV_ACTOR>TERRITORY_GOV" in army
+
+
+def test_block_transform_is_sublinear_tfidf_l2_scaled():
+    b = _Block("words12", 2.0, ["a", "b", "c"], np.array([1.0, 2.0, 3.0]))
+    m = b.transform([["a", "a", "b", "zzz"], [], ["c"]]).toarray()
+    ra = (1 + np.log(2)) * 1.0
+    rb = 1.0 * 2.0
+    norm = np.hypot(ra, rb)
+    assert np.allclose(m[0], [2 * ra / norm, 2 * rb / norm, 0.0])
+    assert np.allclose(m[1], 0.0)  # no known feature: an all-zero row, no division by zero
+    assert np.allclose(m[2], [0.0, 0.0, 2.0])
 
 
 # -- training determinism and persistence ----------------------------------------------------

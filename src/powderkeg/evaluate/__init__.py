@@ -27,7 +27,12 @@ from typing import Any
 import numpy as np
 
 from powderkeg.errors import InputError, UsageError
-from powderkeg.evaluate.metrics import classification_metrics, haversine_km
+from powderkeg.evaluate.metrics import (
+    classification_metrics,
+    format_report,
+    haversine_km,
+    top_confusions,
+)
 from powderkeg.evaluate.readers import READERS, EvalItem
 
 __all__ = [
@@ -37,8 +42,11 @@ __all__ = [
     "cross_validate",
     "default_coder",
     "evaluate",
+    "format_report",
     "haversine_km",
     "read_items",
+    "score_predictions",
+    "top_confusions",
 ]
 
 FORMATS = tuple(READERS)
@@ -142,6 +150,13 @@ def _gold_iso3(item: EvalItem) -> str | None:
             return name
         return by_name.get(name.lower())
     return None
+
+
+def score_predictions(fmt: str, items: list[EvalItem], preds: Sequence[Any],
+                      seconds: float) -> dict:
+    """The Metrics dict of ``preds`` (one per item, shapes as for a coder) against ``items``;
+    ``seconds`` is the prediction time behind ``sentences_per_second``."""
+    return _score(fmt, items, preds, seconds)
 
 
 def _score(fmt: str, items: list[EvalItem], preds: Sequence[Any], seconds: float) -> dict:

@@ -34,9 +34,11 @@ from powderkeg.coder.models.linear import (
     LinearTextClassifier,
     load_lexicon,
 )
+from powderkeg.coder.models.text import first_actor_cue
 from powderkeg.errors import PowderkegError
 
 __all__ = [
+    "CaseClassifier",
     "DATA_DIR",
     "PENTA_NAMES",
     "TYPE_LABELS",
@@ -66,9 +68,11 @@ META_FILE = "models.json"
 
 
 def make_type_model(lexicon_path: str | None = None) -> LinearTextClassifier:
-    """PLOVER type of a marked pair: placeholder word n-grams, pair structure, mid-span chars."""
+    """PLOVER type of a marked pair: placeholder word n-grams, pair structure, mid-span chars,
+    the words around the pair with its head verb, and the actors' own words."""
     return LinearTextClassifier(
-        blocks=(("words12", 1.0, 1), ("pair", 1.0, 1), ("mid_chars", 0.5, 1)),
+        blocks=(("words12", 1.0, 1), ("pair", 1.0, 1), ("mid_chars", 0.5, 1), ("around", 0.5, 1),
+                ("actors", 0.3, 1)),
         C=1.0, loss="svm", lexicon_path=lexicon_path,
     )
 
@@ -81,12 +85,40 @@ def make_quad_model(lexicon_path: str | None = None) -> LinearTextClassifier:
     )
 
 
-def make_case_model(lexicon_path: str | None = None) -> LinearTextClassifier:
+GOV_TERRITORY = "GOV_REGAINS_TERIT"
+NSA_TERRITORY = "NON_STATE_ACTOR_OVERTAKES_TER"
+
+
+class CaseClassifier(LinearTextClassifier):
+    """The CASE/ACLED classifier plus ACLED's actor rule for territory: who takes the ground
+    decides between *Government regains territory* and *Non-state actor overtakes territory*.
+    Bag-of-words features see "recaptured the town" in both; the first actor cue of the text
+    (``first:NSA_ACTOR`` or ``first:GOV_ACTOR``/``first:POLICE`` from data/event_cues.txt,
+    usually the subject) does not. Where that cue disagrees with the order of the two territory
+    scores, the two scores are swapped; nothing else changes."""
+
+    def decision_function(self, X: Sequence[str], extra: np.ndarray | None = None) -> np.ndarray:
+        d = super().decision_function(X, extra)
+        classes = list(self.classes_)
+        if GOV_TERRITORY not in classes or NSA_TERRITORY not in classes:
+            return d
+        g, n = classes.index(GOV_TERRITORY), classes.index(NSA_TERRITORY)
+        for i, x in enumerate(X):
+            actor = first_actor_cue(x)
+            if (actor == "NSA_ACTOR" and d[i, g] > d[i, n]) or (
+                actor in ("GOV_ACTOR", "POLICE") and d[i, n] > d[i, g]
+            ):
+                d[i, g], d[i, n] = d[i, n], d[i, g]
+        return d
+
+
+def make_case_model(lexicon_path: str | None = None) -> CaseClassifier:
     """CASE 2021 / ACLED sub-type of a snippet: n-grams, lexicon hits and event-cue groups
-    (data/event_cues.txt); balanced class weights (many small classes)."""
-    return LinearTextClassifier(
+    (data/event_cues.txt); balanced class weights (many small classes); the territory actor
+    rule of :class:`CaseClassifier`."""
+    return CaseClassifier(
         blocks=(("words12", 1.0, 1), ("chars35", 1.0, 2), ("lexicon", 0.5, 1), ("cues", 0.5, 1)),
-        C=1.0, loss="svm", class_weight="balanced", lexicon_path=lexicon_path,
+        C=0.5, loss="svm", class_weight="balanced", lexicon_path=lexicon_path,
     )
 
 
@@ -121,7 +153,7 @@ class Models:
         self.lexicon: CameoLexicon = load_lexicon(lex)
         self.type_model = LinearTextClassifier.load(data_dir / "type", lex)
         self.quad_model = LinearTextClassifier.load(data_dir / "quad", lex)
-        self.case_model = LinearTextClassifier.load(data_dir / "case", lex)
+        self.case_model = CaseClassifier.load(data_dir / "case", lex)
         self.case_to_acled: dict[str, list[str]] = self.meta["case_to_acled"]
         lines = (data_dir / _EVENT_NOUNS_FILE).read_text(encoding="utf-8").splitlines()
         self.event_nouns = frozenset(

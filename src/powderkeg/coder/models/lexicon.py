@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*|\d+")
@@ -31,6 +32,7 @@ def tokens_upper(text: str) -> list[str]:
     return [t.upper() for t in _TOKEN.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude plural stripper for matching pattern nouns ('ATTACKS' ~ 'ATTACK')."""
     if len(word) > 4 and word.endswith("IES"):

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from powderkeg.coder.models.lexicon import CameoLexicon
-from powderkeg.coder.models.text import ANALYZERS, Parsed, parse
+from powderkeg.coder.models.text import ANALYZERS, LEXICON_ANALYZERS, Parsed, parse
 
 FORMAT_VERSION = 1
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -75,30 +75,28 @@ class _Block:
         return cls(analyzer, weight, vocab, idf)
 
     def transform(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        vocab = self.vocab
-        idf = self.idf
-        for feats in docs:
-            row_i: list[int] = []
-            row_v: list[float] = []
-            found = [(vocab[t], c) for t, c in Counter(feats).items() if t in vocab]
-            found.sort()  # column order independent of string hashing -> reproducible fits
-            for j, c in found:
-                row_i.append(j)
-                row_v.append((1.0 + math.log(c)) * idf[j])
-            if row_v:
-                norm = math.sqrt(sum(v * v for v in row_v))
-                scale = self.weight / norm
-                row_v = [v * scale for v in row_v]
-            indices.extend(row_i)
-            data.extend(row_v)
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),
-            shape=(len(docs), len(self.terms)),
+        """Sublinear-tf x idf rows, L2-normalised and scaled by the block weight (vectorised:
+        one dict lookup per feature string, the rest in numpy)."""
+        get = self.vocab.get
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, feats in enumerate(docs):
+            idx = [j for j in map(get, feats) if j is not None]
+            cols.extend(idx)
+            rows.extend([r] * len(idx))
+        shape = (len(docs), len(self.terms))
+        m = sp.csr_matrix(
+            (np.ones(len(cols), dtype=np.float64),
+             (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+            shape=shape,
         )
+        m.sum_duplicates()  # counts per (row, term); also sorts the column indices
+        if m.nnz:
+            m.data = (1.0 + np.log(m.data)) * self.idf[m.indices]
+            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+            scale = np.divide(self.weight, norms, out=np.zeros_like(norms), where=norms > 0)
+            m.data *= np.repeat(scale, np.diff(m.indptr))
+        return m
 
 
 _PARAMS = ("blocks", "C", "loss", "extra_weight", "class_weight", "calibrate_folds",
@@ -161,7 +159,7 @@ class LinearTextClassifier:
         return [parse(x, lex) for x in X]
 
     def _needs_lexicon(self) -> bool:
-        return any(a in ("lexicon", "pair") for a, _, _ in self.blocks)
+        return any(a in LEXICON_ANALYZERS for a, _, _ in self.blocks)
 
     def _features(self, parsed: list[Parsed], extra: np.ndarray | None) -> sp.csr_matrix:
         mats = [b.transform([ANALYZERS[b.analyzer](p) for p in parsed]) for b in self.blocks_]
@@ -219,7 +217,7 @@ class LinearTextClassifier:
         params = self.get_params()
         params["calibrate_folds"] = 0
         for tr, te in folds.split(np.zeros(len(y)), y):
-            sub = LinearTextClassifier(**params).fit(
+            sub = type(self)(**params).fit(
                 [X[i] for i in tr], y[tr], None if sw is None else sw[tr],
                 None if extra is None else np.asarray(extra)[tr],
             )

@@ -117,13 +117,16 @@ def chars35(p: Parsed) -> list[str]:
 def _char_ngrams(words) -> list[str]:
     out: list[str] = []
     for w in words:
-        w = " " + w + " "
-        n_w = len(w)
-        for n in (3, 4, 5):
-            if n_w < n:
-                break
-            out.extend(w[i : i + n] for i in range(n_w - n + 1))
+        out.extend(_word_char_ngrams(w))
     return out
+
+
+@lru_cache(maxsize=131072)
+def _word_char_ngrams(word: str) -> tuple[str, ...]:
+    """Character 3-5 grams of `` word `` (cached: news words repeat a lot)."""
+    w = " " + word + " "
+    n_w = len(w)
+    return tuple(w[i : i + n] for n in (3, 4, 5) if n_w >= n for i in range(n_w - n + 1))
 
 
 def mid_chars(p: Parsed) -> list[str]:
@@ -173,6 +176,57 @@ def pair_features(p: Parsed) -> list[str]:
     return f
 
 
+def _stem(word: str) -> str:
+    """A crude suffix stripper (``shelled`` ~ ``shell``) for the words between the actors."""
+    for suf in ("ing", "ed", "es", "s"):
+        if len(word) > len(suf) + 3 and word.endswith(suf):
+            return word[: -len(suf)]
+    return word
+
+
+def around_features(p: Parsed) -> list[str]:
+    """Context of a marked pair: up to 3 words before the first actor (``L1:``, ``L2:`` ...),
+    up to 5 words after the second (``R:``, ``R0:``, ``RR:`` bigrams), stemmed words between
+    them (``ms:``), and the *head verb*: the first lexicon verb between the actors, else after
+    them, else anywhere (``H:`` PLOVER type, ``HV:`` verb group, ``HC:`` CAMEO code prefix)."""
+    if not p.marked:
+        return ["unmarked"]
+    f: list[str] = []
+    toks = [t.lower() for t in p.tokens]
+    regs = p.regions
+    spans = [i for i, r in enumerate(regs) if r in ("src", "tgt")]
+    if not spans:
+        return f
+    first, last = spans[0], spans[-1]
+    for k in range(1, 4):
+        if first - k >= 0:
+            f.append(f"L{k}:" + toks[first - k])
+            f.append("L:" + toks[first - k])
+    post = [toks[i] for i in range(last + 1, min(len(toks), last + 6)) if regs[i] == "post"]
+    for k, w in enumerate(post):
+        f.append("R:" + w)
+        if k < 2:
+            f.append(f"R{k}:" + w)
+    f.extend("RR:" + a + "_" + b for a, b in zip(post[:4], post[1:5], strict=False))
+    f.extend("ms:" + _stem(toks[i]) for i in range(len(toks)) if regs[i] == "mid")
+    matches = p.matches
+    head = (
+        [m for m in matches if regs[m.index] == "mid"]
+        or [m for m in matches if regs[m.index] == "post"]
+        or list(matches)
+    )
+    if head:
+        m = head[0]
+        f.extend(("H:" + (m.plover or "NONE"), "HV:" + m.verb, "HC:" + m.code[:3]))
+    return f
+
+
+def actor_words(p: Parsed) -> list[str]:
+    """The words inside the source (``S:``) and target (``T:``) spans."""
+    return [("S:" if r == "src" else "T:") + t.lower()
+            for t, r in zip(p.tokens, p.regions, strict=True) if r in ("src", "tgt")]
+
+
 _CUES_FILE = Path(__file__).resolve().parent / "data" / "event_cues.txt"
 
 
@@ -194,12 +248,32 @@ def _cues_of(token: str) -> tuple[str, ...]:
     return tuple(sorted({g for pre, g in _cue_table() if token.startswith(pre)}))
 
 
+ACTOR_CUES = frozenset({"NSA_ACTOR", "GOV_ACTOR", "POLICE", "CROWD"})
+
+
 def cue_features(p: Parsed) -> list[str]:
     """Event cue groups (data/event_cues.txt) present in the text, and pairs of them."""
-    groups = sorted({g for t in p.tokens for g in _cues_of(t.lower())})
+    seq = [g for t in p.tokens for g in _cues_of(t.lower())]
+    groups = sorted(set(seq))
     f = ["cue:" + g for g in groups]
     f.extend("cue2:" + a + "+" + b for i, a in enumerate(groups) for b in groups[i + 1 :])
+    # who acts first (the usual subject) and what the first event cue is
+    first_actor = next((g for g in seq if g in ACTOR_CUES), None)
+    first_event = next((g for g in seq if g not in ACTOR_CUES), None)
+    if first_actor:
+        f.append("first:" + first_actor)
+        if first_event:
+            f.append("first:" + first_actor + ">" + first_event)
     return f
+
+
+def first_actor_cue(text: str) -> str | None:
+    """The first actor-kind cue group (NSA_ACTOR, GOV_ACTOR, POLICE, CROWD) in a text."""
+    for tok in _TOKEN.findall(MARK_TAGS.sub("", text)):
+        for g in _cues_of(tok.lower()):
+            if g in ACTOR_CUES:
+                return g
+    return None
 
 
 ANALYZERS: dict[str, Callable[[Parsed], list[str]]] = {
@@ -209,4 +283,8 @@ ANALYZERS: dict[str, Callable[[Parsed], list[str]]] = {
     "lexicon": lexicon_features,
     "pair": pair_features,
     "cues": cue_features,
+    "around": around_features,
+    "actors": actor_words,
 }
+#: analyzers that read lexicon matches (the model loads the lexicon only when it needs it)
+LEXICON_ANALYZERS = frozenset({"lexicon", "pair", "around"})
