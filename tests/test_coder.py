@@ -107,3 +107,101 @@ def test_recoding_is_deterministic() -> None:
     text = "Russia imposed sanctions on Moldova and cut gas supplies."
     a, b = code(text), code(text)
     assert [e.to_json() for e in a.events] == [e.to_json() for e in b.events]
+
+
+# -- speed-ups that must not change output --------------------------------------------------------
+
+_VARIED = [
+    "Russia massed troops on Ukraine's eastern border.",
+    "Serbia and Russia established a humanitarian centre in Nis.",
+    "Crimea was seized by Moscow in March 2014.",
+    "Biden made no such guarantee to Putin.",
+    "The EU imposed sanctions on Belarus and froze assets of officials.",
+    "Kosovo police arrested three Serbs near the Jarinje crossing.",
+    "NATO will hold exercises in Estonia next week.",
+    "Georgia accused Russia of moving the border fence in South Ossetia.",
+    "Moldova asked the OSCE to mediate talks with Transnistria.",
+    "Ukraine's president met the German chancellor in Kyiv on Tuesday.",
+    "Protesters in Belgrade demanded that Vucic resign.",
+    "Turkey's parliament has ratified Sweden's bid to join NATO.",
+    "They're gonna sign the deal, ain't they? There is no doubt y'all saw it.",
+    "The ministers could not agree whether to send more aid to the refugees.",
+    "Officials said the talks had been called off after shelling near Donetsk.",
+]
+
+
+@lru_cache(maxsize=1)
+def _full_nlp():
+    """The model with attribute_ruler and lemmatizer running (NER off)."""
+    import spacy
+
+    from powderkeg.coder.pipeline import SPACY_MODEL
+
+    return spacy.load(SPACY_MODEL, disable=["ner"])
+
+
+def test_lazy_pos_and_lemmas_equal_the_model_components() -> None:
+    """The Annotator (POS and lemma on demand) gives what attribute_ruler + lemmatizer give."""
+    coder = _coder()
+    assert coder.annotator.lazy
+    full = _full_nlp()
+    n = 0
+    for a_doc, b_doc in zip(full.pipe(_VARIED), coder.nlp.pipe(_VARIED), strict=True):
+        for a, b in zip(a_doc, b_doc, strict=True):
+            assert (a.pos_, a.lemma_.lower()) == coder.annotator.pos_lemma(b), a.text
+            n += 1
+    assert n > 150
+
+
+def test_trigger_forms_cover_irregular_inflections() -> None:
+    coder = _coder()
+    forms = coder.trigger_forms
+    assert forms is not None
+    for word in ("met", "meets", "sent", "sold", "bought", "fought", "struck", "seized", "sanctions"):
+        assert word in forms, word
+    assert "weather" not in forms
+
+
+def test_prefilter_only_skips_sentences_without_events() -> None:
+    """A sentence the pre-filter keeps from the parser would have yielded no event."""
+    coder = _coder()
+    sentences = _VARIED + [
+        "Russia said the weather in Moscow was mild.",
+        "The Serbian capital is home to many museums.",
+        "Ukraine's economy grew by 3 percent last year.",
+    ]
+    probs = coder._type_probabilities(sentences)
+    skipped = [s for s, p in zip(sentences, probs, strict=True) if not coder._may_hold_event(s, p)]
+    assert skipped  # the test must exercise the filter
+    for s in skipped:
+        from powderkeg.coder.roles import find_triggers
+
+        assert find_triggers(coder.nlp(s), coder.lexicon, coder.annotator, None) == [], s
+
+
+def test_worker_processes_give_the_same_output() -> None:
+    from powderkeg.coder import pipeline as P
+
+    base = _coder()
+    text = " ".join(_VARIED * (2 * P.MIN_SENTENCES_PER_WORKER // len(_VARIED) + 2))
+    one = Coder(nlp=base.nlp, models=base.models, workers=1)
+    two = Coder(nlp=base.nlp, models=base.models, workers=2)
+    a = one.code(Document.from_text(text, "big", date=DOC_DATE))
+    b = two.code(Document.from_text(text, "big", date=DOC_DATE))
+    assert one.last_workers == 1
+    assert two.last_workers == 2
+    assert len(a.events) > 100
+    assert a.to_json() == b.to_json()
+
+
+def test_pipeline_with_all_components_gives_the_same_events() -> None:
+    """A caller's own spaCy pipeline (ruler and lemmatizer running) is read directly, without
+    the pre-filter, and gives the same events."""
+    base = _coder()
+    own = Coder(nlp=_full_nlp(), models=base.models, workers=1)
+    assert not own.annotator.lazy and own.trigger_forms is None
+    text = " ".join(_VARIED)
+    a = base.code(Document.from_text(text, "v", date=DOC_DATE))
+    b = own.code(Document.from_text(text, "v", date=DOC_DATE))
+    assert len(a.events) > 10
+    assert [e.to_json() for e in a.events] == [e.to_json() for e in b.events]

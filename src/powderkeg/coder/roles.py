@@ -1,12 +1,18 @@
 """Triggers, source/target roles and factuality from a spaCy dependency parse.
 
 All functions take spaCy tokens of one parsed sentence plus the actor mentions found in it
-(character offsets relative to the sentence) and return plain values, so each step can be
-tested on its own.
+(character offsets in the parsed text, i.e. ``tok.idx``; the parser may see several sentences
+in it) and return plain values, so each step can be tested on its own.
+
+POS tags and lemmas come from an :class:`Annotator`, which computes them only for the tokens
+that are read (the model's ``attribute_ruler`` and ``lemmatizer`` stay disabled), with the same
+results; :meth:`Annotator.surface_forms` lists every token text that can carry a trigger lemma,
+so sentences without any of them need no parse.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,6 +69,289 @@ def load_lexicon() -> Lexicon:
     )
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+_TOKEN_ATTRS = {"TAG", "LOWER", "DEP", "IS_SPACE"}
+_UD_POS = (
+    "adj", "adp", "adv", "aux", "cconj", "conj", "det", "intj", "noun", "num", "part", "pron",
+    "propn", "punct", "sconj", "sym", "verb", "x",
+)  # fmt: skip
+
+
+class Annotator:
+    """Part of speech and lemma of parsed tokens, computed on demand.
+
+    The small English model's ``attribute_ruler`` and ``lemmatizer`` annotate every token (about
+    a third of the parse time without NER); the coder reads POS and lemma of only a few tokens
+    per sentence (trigger candidates, their heads and prepositions). With both components
+    disabled, this class applies the same rules (the ruler's patterns in order, then the rule
+    lemmatizer's tables) to a token when asked, with the same results.
+
+    When the pipeline runs those components itself (or they are missing, or their patterns use
+    attributes this class does not read), the token's own ``pos_``/``lemma_`` are used.
+    """
+
+    def __init__(self, nlp: Any) -> None:
+        self.lazy = False
+        names = set(getattr(nlp, "component_names", ()))
+        disabled = set(getattr(nlp, "disabled", ()))
+        if {"attribute_ruler", "lemmatizer"} <= names and {"attribute_ruler", "lemmatizer"} <= disabled:
+            try:
+                self._load(nlp)
+                self.lazy = True
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self.lazy = False
+
+    # -- set-up -----------------------------------------------------------------------------
+    def _load(self, nlp: Any) -> None:
+        ruler = nlp.get_pipe("attribute_ruler")
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        if getattr(lemmatizer, "mode", "") != "rule" or getattr(lemmatizer, "overwrite", False):
+            raise ValueError("unsupported lemmatizer")
+        # (rule order, token specs, target index, attrs); order = the ruler's precedence
+        self._single: list[tuple[int, dict, dict[str, str]]] = []
+        self._multi: list[tuple[int, list[dict], int, dict[str, str]]] = []
+        for order, rule in enumerate(ruler.patterns):
+            attrs = {str(k).upper(): str(v) for k, v in rule["attrs"].items()}
+            if not set(attrs) <= {"POS", "MORPH", "LEMMA", "TAG", "DEP"}:
+                raise ValueError(f"unsupported attributes {set(attrs)}")
+            for pattern in rule["patterns"]:
+                if not isinstance(pattern, list) or not pattern:
+                    raise ValueError("unsupported pattern")
+                for spec in pattern:
+                    if not set(spec) <= _TOKEN_ATTRS:
+                        raise ValueError(f"unsupported pattern keys {set(spec)}")
+                index = int(rule.get("index", 0))
+                if len(pattern) == 1:
+                    self._single.append((order, pattern[0], attrs))
+                else:
+                    self._multi.append((order, pattern, index % len(pattern), attrs))
+        look = lemmatizer.lookups
+        self._index = {
+            pos: set(look.get_table("lemma_index").get(pos, ()))
+            for pos in _UD_POS
+        }
+        self._exc = {
+            pos: dict(look.get_table("lemma_exc").get(pos, {}))
+            for pos in _UD_POS
+        }
+        self._rules = {
+            pos: [tuple(r) for r in look.get_table("lemma_rules").get(pos, ())]
+            for pos in _UD_POS
+        }
+        self._special = {
+            key: [str(t.get(65, "")).lower() for t in toks]  # 65: ORTH
+            for key, toks in getattr(nlp.tokenizer, "rules", {}).items()
+        }
+        self._multi_lowers = [_lower_values(p[i]) for _, p, i, _ in self._multi]
+        self._by_tag: dict[str, list[tuple[int, dict, dict[str, str]]]] = {}
+        self._attr_cache: dict[
+            tuple[str, str, str, bool],
+            tuple[list[tuple[int, dict[str, str]]], dict[str, str]],
+        ] = {}
+        self._lemma_cache: dict[tuple[str, str, str], str] = {}
+
+    @staticmethod
+    def _feats(tok: Any) -> dict[str, Any]:
+        return {"TAG": tok.tag_, "LOWER": tok.lower_, "DEP": tok.dep_, "IS_SPACE": tok.is_space}
+
+    @staticmethod
+    def _ok(spec: dict, feats: dict[str, Any]) -> bool:
+        for key, want in spec.items():
+            have = feats[key]
+            if isinstance(want, dict):
+                for op, val in want.items():
+                    if op == "IN" and have not in val:
+                        return False
+                    if op == "NOT_IN" and have in val:
+                        return False
+                    if op == "REGEX" and not re.search(val, str(have)):
+                        return False
+                    if op not in ("IN", "NOT_IN", "REGEX"):
+                        raise ValueError(f"unsupported operator {op}")
+            elif have != want:
+                return False
+        return True
+
+    @classmethod
+    def _tag_may_match(cls, spec: dict, tag: str) -> bool:
+        return "TAG" not in spec or cls._ok({"TAG": spec["TAG"]}, {"TAG": tag})
+
+    def _attrs(self, tok: Any) -> dict[str, str]:
+        feats = self._feats(tok)
+        key = (feats["TAG"], feats["LOWER"], feats["DEP"], feats["IS_SPACE"])
+        single = self._attr_cache.get(key)
+        if single is None:
+            rules = self._by_tag.get(key[0])
+            if rules is None:
+                rules = [r for r in self._single if self._tag_may_match(r[1], key[0])]
+                self._by_tag[key[0]] = rules
+            hits = [(o, a) for o, spec, a in rules if self._ok(spec, feats)]
+            merged: dict[str, str] = {}
+            for _, attrs in hits:
+                merged.update(attrs)
+            single = (hits, merged)
+            self._attr_cache[key] = single
+        if self._multi:
+            extra = self._multi_hits(tok, feats)
+            if extra:
+                hits = sorted(single[0] + extra, key=lambda h: h[0])
+                merged = {}
+                for _, attrs in hits:
+                    merged.update(attrs)
+                return merged
+        return single[1]
+
+    def _multi_hits(self, tok: Any, feats: dict[str, Any]) -> list[tuple[int, dict[str, str]]]:
+        doc, i = tok.doc, tok.i
+        out = []
+        low = feats["LOWER"]
+        for (order, pattern, index, attrs), lowers in zip(self._multi, self._multi_lowers, strict=True):
+            if lowers is not None and low not in lowers:
+                continue
+            start = i - index
+            if start < 0 or start + len(pattern) > len(doc) or not self._ok(pattern[index], feats):
+                continue
+            if all(
+                self._ok(spec, feats if start + k == i else self._feats(doc[start + k]))
+                for k, spec in enumerate(pattern)
+            ):
+                out.append((order, attrs))
+        return out
+
+    # -- public -----------------------------------------------------------------------------
+    def pos(self, tok: Any) -> str:
+        if not self.lazy:
+            return str(tok.pos_)
+        return self._attrs(tok).get("POS", "")
+
+    def pos_lemma(self, tok: Any) -> tuple[str, str]:
+        """(POS, lower-case lemma) of a token."""
+        if not self.lazy:
+            return str(tok.pos_), str(tok.lemma_).lower()
+        attrs = self._attrs(tok)
+        return attrs.get("POS", ""), self._lemma(tok, attrs)
+
+    def lemma(self, tok: Any) -> str:
+        """Lower-case lemma."""
+        if not self.lazy:
+            return str(tok.lemma_).lower()
+        return self._lemma(tok, self._attrs(tok))
+
+    def _lemma(self, tok: Any, attrs: dict[str, str]) -> str:
+        if "LEMMA" in attrs:
+            return attrs["LEMMA"].lower()
+        pos, morph = attrs.get("POS", ""), attrs.get("MORPH", "")
+        key = (tok.text, pos, morph)
+        got = self._lemma_cache.get(key)
+        if got is None:
+            got = self._rule_lemma(tok.text, pos.lower(), morph).lower()
+            self._lemma_cache[key] = got
+        return got
+
+    def _rule_lemma(self, text: str, pos: str, morph: str) -> str:
+        """spaCy's rule lemmatizer (English ``is_base_form``) for one string."""
+        if pos in ("", "eol", "space"):
+            return text.lower()
+        feats = dict(f.split("=", 1) for f in morph.split("|") if "=" in f)
+        if _is_base_form(pos, feats):
+            return text.lower()
+        index, exceptions, rules = self._index.get(pos), self._exc.get(pos), self._rules.get(pos)
+        if not (index or exceptions or rules):
+            return text if pos == "propn" else text.lower()
+        index, exceptions, rules = index or set(), exceptions or {}, rules or []
+        string = text.lower()
+        forms: list[str] = []
+        oov: list[str] = []
+        for old, new in rules:
+            if string.endswith(old):
+                form = string[: len(string) - len(old)] + new
+                if not form:
+                    pass
+                elif form in index or not form.isalpha():
+                    forms.append(form)
+                else:
+                    oov.append(form)
+        forms = list(dict.fromkeys(forms))
+        for form in exceptions.get(string, []):
+            if form not in forms:
+                forms.insert(0, form)
+        if not forms:
+            forms.extend(oov)
+        return forms[0] if forms else text
+
+    def is_word(self, text: str) -> bool:
+        """True when lower-case ``text`` is a verb of the lemmatizer's word list ("plan",
+        "aid"; not "nato", "us": the noun list holds acronyms too)."""
+        return self.lazy and text in self._index.get("verb", ())
+
+    def surface_forms(self, lemmas: Iterable[str]) -> frozenset[str] | None:
+        """Every lower-case token text whose lemma (by the rules above) can be one of
+        ``lemmas``, or None when that cannot be listed (then nothing may be skipped)."""
+        if not self.lazy:
+            return None
+        want = {lem.lower() for lem in lemmas}
+        forms = set(want)
+        for lemma in want:
+            for rules in self._rules.values():
+                for old, new in rules:
+                    if lemma.endswith(new):
+                        forms.add(lemma[: len(lemma) - len(new)] + old)
+        for exc in self._exc.values():
+            for form, lems in exc.items():
+                if want.intersection(lems):
+                    forms.add(form)
+        for _, spec_or_pattern, attrs in self._single:
+            if attrs.get("LEMMA", "").lower() in want:
+                lowers = _lower_values(spec_or_pattern)
+                if lowers is None:
+                    return None
+                forms |= lowers
+        for _, pattern, index, attrs in self._multi:
+            if attrs.get("LEMMA", "").lower() in want:
+                lowers = _lower_values(pattern[index])
+                if lowers is None:
+                    return None
+                forms |= lowers
+        return frozenset(forms)
+
+    def surface_pieces(self, forms: frozenset[str]) -> frozenset[str]:
+        """Letter runs that any sentence holding a token of ``forms`` contains (the longest run
+        of each form; whole tokenizer special cases such as "cannot" for "can")."""
+        pieces = set()
+        for f in forms:
+            runs = _LETTERS.findall(f)
+            if runs:
+                pieces.add(max(runs, key=len))
+        for key, orths in self._special.items():
+            if forms.intersection(orths):
+                pieces.update(_LETTERS.findall(key.lower()))
+        return frozenset(pieces)
+
+
+def _lower_values(spec: dict) -> set[str] | None:
+    want = spec.get("LOWER")
+    if isinstance(want, str):
+        return {want}
+    if isinstance(want, dict) and set(want) == {"IN"}:
+        return {str(v) for v in want["IN"]}
+    return None
+
+
+def _is_base_form(pos: str, morph: dict[str, str]) -> bool:
+    """spaCy's English lemmatizer ``is_base_form``."""
+    if pos == "noun" and morph.get("Number") == "Sing":
+        return True
+    if pos == "verb" and morph.get("VerbForm") == "Inf":
+        return True
+    if pos == "verb" and (
+        morph.get("VerbForm") == "Fin" and morph.get("Tense") == "Pres" and morph.get("Number") is None
+    ):
+        return True
+    if pos == "adj" and morph.get("Degree") == "Pos":
+        return True
+    return morph.get("VerbForm") in ("Inf", "None") or morph.get("Degree") == "Pos"
+
+
 @dataclass
 class Trigger:
     token: Any  # spacy Token: the trigger word
@@ -72,38 +361,57 @@ class Trigger:
     source: str  # "verb", "noun" or "model"
 
 
-def find_triggers(sent: Any, lex: Lexicon) -> list[Trigger]:
-    """Event triggers in a parsed sentence: lexicon verbs and eventive nouns."""
+def find_triggers(
+    sent: Any, lex: Lexicon, ann: Annotator, forms: frozenset[str] | None = None
+) -> list[Trigger]:
+    """Event triggers in a parsed sentence: lexicon verbs and eventive nouns.
+
+    ``forms`` (from :meth:`Annotator.surface_forms`) lists the token texts that can have a
+    lexicon lemma; other tokens are passed over without computing their POS and lemma.
+    """
     out: list[Trigger] = []
     for tok in sent:
-        lemma = tok.lemma_.lower()
-        if tok.pos_ in ("VERB", "AUX") or (tok.pos_ == "ADJ" and tok.dep_ == "ROOT"):
-            prt = next((c.lemma_.lower() for c in tok.children if c.dep_ == "prt"), None)
+        low = tok.lower_
+        if forms is not None and low not in forms:
+            continue
+        pos, lemma = ann.pos_lemma(tok)
+        if pos in ("VERB", "AUX") or (pos == "ADJ" and tok.dep_ == "ROOT"):
+            prt = next((ann.lemma(c) for c in tok.children if c.dep_ == "prt"), None)
             key = f"{lemma} {prt}" if prt and f"{lemma} {prt}" in lex.verbs else lemma
             if key in lex.verbs:
-                if lemma in lex.light_verbs and _light_object(tok, lex) is not None:
+                if lemma in lex.light_verbs and _light_object(tok, lex, ann) is not None:
                     continue  # "impose sanctions": the noun decides
                 t, m = lex.verbs[key]
                 out.append(Trigger(tok, tok, t, m, "verb"))
-        elif tok.pos_ in ("NOUN", "PROPN") and (lemma in lex.nouns or tok.lower_ in lex.nouns):
-            t, m = lex.nouns.get(lemma) or lex.nouns[tok.lower_]
+        elif pos in ("NOUN", "PROPN"):
+            if lemma not in lex.nouns and low not in lex.nouns:
+                continue
+            t, m = lex.nouns.get(lemma) or lex.nouns[low]
             head = tok.head
-            if tok.dep_ in ("dobj", "attr", "nsubjpass") and head.pos_ in ("VERB", "AUX"):
+            head_verbal = ann.pos(head) in ("VERB", "AUX")
+            if tok.dep_ in ("dobj", "attr", "nsubjpass") and head_verbal:
                 out.append(Trigger(tok, head, t, m, "noun"))
             elif tok.dep_ in ("nsubj", "ROOT", "pobj", "conj", "appos", "npadvmod"):
-                out.append(Trigger(tok, head if head.pos_ in ("VERB", "AUX") else tok, t, m, "noun"))
+                out.append(Trigger(tok, head if head_verbal else tok, t, m, "noun"))
     return out
 
 
-def _light_object(verb: Any, lex: Lexicon) -> Any | None:
+def trigger_lemmas(lex: Lexicon) -> set[str]:
+    """Lemmas whose tokens can start a trigger (first words of multi-word verbs included)."""
+    out = set(lex.verbs) | set(lex.nouns)
+    out |= {k.split()[0] for k in lex.verbs if " " in k}
+    return out
+
+
+def _light_object(verb: Any, lex: Lexicon, ann: Annotator) -> Any | None:
     for c in verb.children:
-        if c.dep_ in ("dobj", "attr") and (c.lemma_.lower() in lex.nouns or c.lower_ in lex.nouns):
+        if c.dep_ in ("dobj", "attr") and (ann.lemma(c) in lex.nouns or c.lower_ in lex.nouns):
             return c
     return None
 
 
 def core_span(tok: Any) -> tuple[int, int]:
-    """Character span (in the sentence) of a noun phrase's core: no prepositional modifiers."""
+    """Character span (in the parsed text) of a noun phrase's core: no prepositional modifiers."""
     toks = [tok]
     stack = [tok]
     while stack:
@@ -112,15 +420,15 @@ def core_span(tok: Any) -> tuple[int, int]:
             if c.dep_ in _CORE_DEPS:
                 toks.append(c)
                 stack.append(c)
-    start = min(t.idx for t in toks) - tok.sent.start_char
-    end = max(t.idx + len(t.text) for t in toks) - tok.sent.start_char
+    start = min(t.idx for t in toks)
+    end = max(t.idx + len(t.text) for t in toks)
     return start, end
 
 
 def full_span(tok: Any) -> tuple[int, int]:
-    base = tok.sent.start_char
-    sub = list(tok.subtree)
-    return sub[0].idx - base, sub[-1].idx + len(sub[-1].text) - base
+    """Character span (in the parsed text) of a token's subtree."""
+    left, right = tok.left_edge, tok.right_edge
+    return left.idx, right.idx + len(right.text)
 
 
 def mentions_in(span: tuple[int, int], mentions: Sequence[Any]) -> list[Any]:
@@ -128,7 +436,7 @@ def mentions_in(span: tuple[int, int], mentions: Sequence[Any]) -> list[Any]:
     return [m for m in mentions if m.start < b and m.end > a]
 
 
-def _subjects(verb: Any) -> tuple[list[Any], list[Any], list[Any]]:
+def _subjects(verb: Any, ann: Annotator) -> tuple[list[Any], list[Any], list[Any]]:
     """(active subjects, passive subjects, agents) of a verb, climbing to a governing verb."""
     v = verb
     for _ in range(4):
@@ -138,7 +446,7 @@ def _subjects(verb: Any) -> tuple[list[Any], list[Any], list[Any]]:
         if subj or pas or agents:
             return subj, pas, agents
         if v.dep_ in _CLIMB and v.head is not v:
-            if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN"):
+            if v.dep_ in ("acl", "relcl") and ann.pos(v.head) in ("NOUN", "PROPN"):
                 return [v.head], [], []
             v = v.head
         else:
@@ -147,11 +455,14 @@ def _subjects(verb: Any) -> tuple[list[Any], list[Any], list[Any]]:
 
 
 def assign_roles(
-    trig: Trigger, mentions: Sequence[Any], lex: Lexicon
+    trig: Trigger, mentions: Sequence[Any], lex: Lexicon, ann: Annotator
 ) -> tuple[list[Any], list[Any], bool]:
-    """Actor and target mentions of a trigger. Returns (actors, targets, from_parse)."""
+    """Actor and target mentions of a trigger. Returns (actors, targets, from_parse).
+
+    Mention offsets are character offsets in the parsed text (``tok.idx``).
+    """
     verb = trig.verb
-    subj, pas, agents = _subjects(verb)
+    subj, pas, agents = _subjects(verb, ann)
 
     def collect(tokens: Iterable[Any]) -> list[Any]:
         found: list[Any] = []
@@ -176,15 +487,15 @@ def assign_roles(
         prep_heads = [verb] + ([trig.token] if trig.token is not verb else [])
         for h in prep_heads:
             for p in h.children:
-                if p.dep_ in ("prep", "agent") and p.lemma_.lower() in lex.target_preps:
+                if p.dep_ in ("prep", "agent") and ann.lemma(p) in lex.target_preps:
                     targets += [m for m in collect(c for c in p.children if c.dep_ == "pobj") if m not in targets]
         if trig.token is not verb:
             targets += [m for m in collect(c for c in trig.token.children if c.dep_ == "poss") if m not in targets]
-    if trig.verb.lemma_.lower() in lex.reverse_roles and not agents:
+    if ann.lemma(trig.verb) in lex.reverse_roles and not agents:
         sources = [
             m
             for p in verb.children
-            if p.dep_ == "prep" and p.lemma_.lower() == "from"
+            if p.dep_ == "prep" and ann.lemma(p) == "from"
             for m in collect(c for c in p.children if c.dep_ == "pobj")
         ]
         if sources:
@@ -200,7 +511,7 @@ def fallback_roles(
     trig: Trigger, mentions: Sequence[Any], actors: list[Any], targets: list[Any]
 ) -> tuple[list[Any], list[Any]]:
     """Fill a missing actor or target from the nearest mentions around the trigger."""
-    pos = trig.token.idx - trig.token.sent.start_char
+    pos = trig.token.idx
     used = {id(m) for m in actors + targets}
     if not actors:
         before = [m for m in mentions if m.end <= pos and id(m) not in used]
@@ -214,7 +525,7 @@ def fallback_roles(
     return actors, targets
 
 
-def factuality(trig: Trigger) -> str:
+def factuality(trig: Trigger, ann: Annotator) -> str:
     """asserted, negated, hypothetical or future, from the trigger's grammatical context.
 
     "historical" is decided by the caller from the event's date.
@@ -239,7 +550,7 @@ def factuality(trig: Trigger) -> str:
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in kids):
             hypo = True
         if depth > 0:
-            lemma = head.lemma_.lower()
+            lemma = ann.lemma(head)
             if lemma in HYPOTHETICAL_HEADS:
                 hypo = True
             if lemma in FUTURE_HEADS and head.i < verb.i:
@@ -258,7 +569,7 @@ def factuality(trig: Trigger) -> str:
             break
     # "in the event of an attack", "in case of"
     for t in trig.token.ancestors:
-        if t.lemma_.lower() in ("event", "case") and t.dep_ == "pobj":
+        if t.dep_ == "pobj" and ann.lemma(t) in ("event", "case"):
             hypo = True
             break
     if neg:
