@@ -210,8 +210,8 @@ def test_zero_width_and_fullwidth_characters() -> None:
     assert {a.code for a in first.actor} == {"RUS"} and {a.code for a in first.target} == {"UKR"}
     assert first.actor[0].text == "Rus\u200bsia"
     _spans_ok(doc)
-    assert any("invisible" in p for p in doc.problems)
-    assert any("fullwidth" in p for p in doc.problems)
+    # routine normalisation is not a problem (it would land in the quarantine table)
+    assert not any("invisible" in p or "fullwidth" in p for p in doc.problems)
 
 
 # -- junk ----------------------------------------------------------------------------------------------

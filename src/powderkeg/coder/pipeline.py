@@ -285,7 +285,7 @@ class Coder:
             _note(doc, f"document of {len(text):,} characters: only the first {cut:,} are coded")
             text = text[:cut]
         folded = fold_for_matching(text)
-        if folded.changed:
+        if folded.homoglyphs:  # worth a note (spoofed names); invisible/fullwidth are routine
             _note(doc, folded.describe())
         seg = segment(folded.text)
         for a, b, words, pieces in seg.long_runs:
