@@ -276,16 +276,9 @@ class HawkesExp:
         )
         if np.any(sub.counts < 5):
             return None
-        warm = HawkesExp(
-            ci="none",
-            decay_bounds=self.decay_bounds,
-            decay_init=self.decay_init,
-            warm_start_events=self.warm_start_events,
-        )
-        warm._check_params()
-        warm._tol_se = 0.3  # a warm start only needs to be well inside its own sampling error
-        warm._fit_events(sub)
-        if warm.decay_at_bound_:
+        # a warm start only needs to be well inside its own sampling error
+        warm = self._quick_fit(sub, tol_se=0.3)
+        if warm is None:
             return None
         theta = self._initial_theta(pb, ev, self._base_tmp)
         level = max(float(self._base_tmp.integral().sum()) / (ev.end - ev.start), 1e-12)
@@ -295,6 +288,20 @@ class HawkesExp:
         if hphi is not None:
             hphi *= ev.t.size / n_w
         return float(warm.decay_), theta, hphi
+
+    def _quick_fit(self, ev: Events, *, tol_se: float) -> HawkesExp | None:
+        """A coarse fit (no intervals, loose decay tolerance in standard errors) used as a
+        starting point; None when its decay ends at a bound."""
+        warm = HawkesExp(
+            ci="none",
+            decay_bounds=self.decay_bounds,
+            decay_init=self.decay_init,
+            warm_start_events=self.warm_start_events,
+        )
+        warm._check_params()
+        warm._tol_se = tol_se
+        warm._fit_events(ev)
+        return None if warm.decay_at_bound_ else warm
 
     def _pooled_start(
         self, ev: Events, pb: _Problem
@@ -308,16 +315,8 @@ class HawkesExp:
             ties=ev.ties,
             n_tied=0,
         )
-        warm = HawkesExp(
-            ci="none",
-            decay_bounds=self.decay_bounds,
-            decay_init=self.decay_init,
-            warm_start_events=self.warm_start_events,
-        )
-        warm._check_params()
-        warm._tol_se = 1.0  # a start only needs to be inside the sampling error
-        warm._fit_events(pooled)
-        if warm.decay_at_bound_:
+        warm = self._quick_fit(pooled, tol_se=1.0)  # only needs to be inside the sampling error
+        if warm is None:
             return None
         # background and excitation shared out in proportion to each stream's events
         share = ev.counts / ev.t.size
