@@ -38,6 +38,33 @@ def import_file(path: Path, db: Path) -> dict[str, object]:
     return json.loads(run.stdout)
 
 
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def _bar(value: float, top: float) -> str:
+    """One block character on a log scale (0 blank, top full)."""
+    import math
+
+    if not value or value <= 0:
+        return BARS[0]
+    level = 1 + int((len(BARS) - 2) * math.log1p(value) / math.log1p(top))
+    return BARS[min(level, len(BARS) - 1)]
+
+
+def print_text_chart(rows: list[dict]) -> None:
+    """The monthly trend as text: one line per year, one block per month (log scale)."""
+    ev_top = max(r["n_events"] for r in rows) or 1
+    fat_top = max((r["fatalities"] or 0) for r in rows) or 1
+    print(f"\nmonthly, log scale (full block = {ev_top} events / {fat_top:.0f} deaths)")
+    print("year  events JFMAMJJASOND  deaths JFMAMJJASOND")
+    for year in range(2014, 2024):
+        yr = {r["period"][5:7]: r for r in rows if r["period"].startswith(str(year))}
+        months = [yr.get(f"{m:02d}") for m in range(1, 13)]
+        ev = "".join(_bar(r["n_events"] if r else 0, ev_top) for r in months)
+        fat = "".join(_bar((r["fatalities"] or 0) if r else 0, fat_top) for r in months)
+        print(f"{year}         {ev}          {fat}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--freq", choices=["week", "month"], default="week")
@@ -77,6 +104,9 @@ def main() -> None:
             dead = max(yr, key=lambda r: r["fatalities"] or 0)
             print(f"{year}  {ev:6d}  {fat:10.0f}  {busy['period']} ({busy['n_events']:>4})"
                   f"        {dead['period']} ({dead['fatalities']:.0f})")  # fmt: skip
+
+        if args.freq == "month":
+            print_text_chart(rows)
 
         with Store(db, read_only=True) as store:
             events = store.events()
