@@ -82,8 +82,34 @@ def test_years_are_not_counts() -> None:
     assert load_quantity_finder().find("in 2014 Russia moved") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It purchased MIG warplanes, T-72 tanks and other armor from Russia.",
+        "Turkey took delivery of S-400 missiles.",
+        "Russia flew Su-35 jets over the sea.",
+        "Tensions were exacerbated by MIG-29s skirting Kosovo's airspace.",
+    ],
+)
+def test_model_designations_are_not_counts(text: str) -> None:
+    assert load_quantity_finder().find(text) == []
+
+
+def test_count_before_a_model_designation_is_kept() -> None:
+    found = load_quantity_finder().find("Serbia received 6 MiG-29 jets and 30 T-72 tanks.")
+    assert [(q.quantity.value, q.quantity.unit) for q in found] == [(6, "aircraft"), (30, "tanks")]
+
+
 def test_units_listed() -> None:
     assert {"troops", "USD", "EUR", "km", "percent", "tanks", "aircraft"} <= set(units())
+
+
+def test_weekday_of_a_thursday_report() -> None:
+    # a report dated Thursday 2022-02-24: "on Thursday" is that day, "last Thursday" a week before
+    assert resolve_date("Russia attacked on Thursday.", "2022-02-24").date == "2022-02-24"
+    assert resolve_date("Troops massed last Thursday.", "2022-02-24").date == "2022-02-17"
+    assert resolve_date("Troops massed on Monday.", "2022-02-24").date == "2022-02-21"
+    assert resolve_date("They will meet next Thursday.", "2022-02-24").date == "2022-03-03"
 
 
 def test_sentence_initial_year_and_weekday() -> None:

@@ -47,6 +47,7 @@ import yaml
 from .. import __version__
 from ..errors import PowderkegError
 from ..types import Actor, Document, Event, Place, Quantity, event_id_for
+from .coref import Coreference, leading_pronoun, same_paragraph
 from .dates import resolve_date
 from .language import (
     Folded,
@@ -56,6 +57,7 @@ from .language import (
     recase,
     sentence_language,
 )
+from .models.decision import TypeRule
 from .quantities import QuantityMention, load_quantity_finder
 from .roles import (
     Annotator,
@@ -78,6 +80,11 @@ MAX_EVENTS_PER_SENTENCE = 3
 MAX_DOC_CHARS = 2_000_000
 #: The type model's fallback (no lexicon trigger) needs at least this probability.
 MODEL_FALLBACK_P = 0.5
+#: The case classifier's ACLED answer replaces the ontology map's pair for an event only when
+#: its score reaches this (a sentence unlike the CASE 2021 snippets it was trained on scores
+#: low on every class). On the CASE snippets the coder makes an ACLED-coded event for (261, 5-fold
+#: out-of-fold scores), event_type accuracy is 0.732 without it, 0.728 with it, 0.406 for the map.
+ACLED_MIN_SCORE = -0.6
 #: Sentences per worker below which a batch is not split across processes.
 MIN_SENTENCES_PER_WORKER = 150
 #: Runs of sentences per worker process (claimed one by one, so that workers finish together).
@@ -146,6 +153,8 @@ class _Unit:
     end: int
     text: str  # the folded sentence (same length as the parse text)
     fold_start: int  # start of ``text`` in the folded document text
+    #: the previous sentence of the paragraph, kept only when this one opens with a pronoun
+    prev_text: str | None = None
 
 
 @dataclass
@@ -156,6 +165,56 @@ class _Result:
     quantities: list[Quantity] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     problem: str | None = None
+
+
+@dataclass
+class _Candidate:
+    """A trigger with its actors and targets, before its type is decided."""
+
+    trig: Trigger
+    actors: list[_Mention]
+    targets: list[_Mention]
+    from_parse: bool
+
+
+@dataclass(frozen=True)
+class TypeDecision:
+    """The decided type of one candidate event (:meth:`Coder.decide_types`)."""
+
+    type: str | None  # PLOVER type (None: no lexicon trigger and no model)
+    label: str | None  # the same in the model's 15 labels (CONCEDE, RETREAT -> YIELD)
+    p: float  # the type model's probability of ``label`` (0 without models)
+    by: str  # "lexicon" (the trigger's type stood) or "model"
+
+
+@dataclass(frozen=True)
+class AcledDecision:
+    """The case/ACLED classifier's answer for one sentence (:meth:`Coder.acled_decisions`)."""
+
+    case_label: str | None  # best CASE 2021 label (any of the 30)
+    event_type: str | None  # ACLED event_type of the best ACLED label allowed (None: none)
+    sub_event_type: str | None
+
+
+_PAIR_SOURCE = Actor(text="", code="source", name="source", kind="group")
+_PAIR_TARGET = Actor(text="", code="target", name="target", kind="group")
+
+
+def mark_spans(text: str, sources: Sequence[Any], targets: Sequence[Any]) -> str:
+    """``text`` with ``<s>…</s>`` around the source spans and ``<t>…</t>`` around the target
+    spans (``(start, end)`` pairs or mentions); overlapping spans are left unmarked."""
+    spans: list[tuple[int, int, str]] = []
+    for tag, group in (("s", sources), ("t", targets)):
+        for sp in group:
+            a, b = (sp.start, sp.end) if hasattr(sp, "start") else sp
+            if 0 <= a < b <= len(text) and all(b <= x or a >= y for x, y, _ in spans):
+                spans.append((a, b, tag))
+    out, pos = [], 0
+    for a, b, tag in sorted(spans):
+        out += [text[pos:a], f"<{tag}>", text[a:b], f"</{tag}>"]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
 
 
 class _Problems:
@@ -217,6 +276,7 @@ class Coder:
             self.annotator.surface_pieces(self.trigger_forms) if self.trigger_forms else None
         )
         self.quantities = load_quantity_finder()
+        self.coref = Coreference(self.nlp, self.registry, self.annotator)
         self.context_cues = load_context_cues()
         self.batch_size = batch_size
         self.workers = default_workers() if workers is None else max(1, workers)
@@ -291,14 +351,20 @@ class Coder:
         for a, b, words, pieces in seg.long_runs:
             oa, ob = folded.original_span(a, b)
             probs.add(f"sentence of {words:,} words cut into {pieces} parts for parsing", oa, ob)
+        prev: tuple[int, int] | None = None
         for a, b in seg.spans:
             oa, ob = folded.original_span(a, b)
             sentence = folded.text[a:b]
             reason = table_like(sentence)
             if reason:
                 probs.add(f"{reason}; not coded", oa, ob)
+                prev = None
                 continue
-            units.append(_Unit(di, oa, ob, sentence, a))
+            unit = _Unit(di, oa, ob, sentence, a)
+            if prev and leading_pronoun(sentence) and same_paragraph(folded.text[prev[1] : a]):
+                unit.prev_text = folded.text[prev[0] : prev[1]]  # for the coreference step
+            units.append(unit)
+            prev = (a, b)
         return folded
 
     def _run(
@@ -382,7 +448,7 @@ class Coder:
             qms = self.quantities.find(sentence)
             res.quantities = [q.quantity for q in qms]
             found = self.registry.find(sentence, date=doc.date)
-            if not found:
+            if not found and not self.coref.may_resolve(sentence, unit.prev_text, doc.date):
                 continue
             parse_text = sentence
             if is_all_caps(sentence):
@@ -401,11 +467,30 @@ class Coder:
             if self._may_hold_event(job[1], probs)
         ]
         parsed = self.nlp.pipe([job[1] for job, _ in keep], batch_size=self.batch_size)
-        for ((k, _text, mentions, qms), probs), sdoc in zip(keep, parsed, strict=True):
+        found: list[tuple[int, str, list[_Candidate], list[QuantityMention]]] = []
+        for ((k, text, mentions, qms), probs), sdoc in zip(keep, parsed, strict=True):
+            pronoun = self.coref.resolve(sdoc, units[k].prev_text, docs[units[k].doc].date)
+            if pronoun is not None:  # "It purchased ...": the previous sentence's subject
+                mentions = [_Mention(pronoun.start, pronoun.end, pronoun.actor), *mentions]
+            found.append((k, text, self._candidates(sdoc, mentions, probs), qms))
+        # one batched type decision for every candidate event of the run: the shipped rule for
+        # an actor/target pair (what `eval --format plv` scores), the lexicon first otherwise
+        flat = [(text, c) for _k, text, cands, _q in found for c in cands]
+        sentence_probs = {job[0]: probs for job, probs in keep}
+        decisions = iter(self.decide_types(
+            [text for text, _ in flat],
+            [mark_spans(text, c.actors[:1], c.targets[:1]) for text, c in flat],
+            [None if c.trig.source == "model" else c.trig.type for _, c in flat],
+            trigger_words=[c.trig.token.text for _, c in flat],
+            pairs=[bool(c.actors and c.targets) for _, c in flat],
+            prior_p=[sentence_probs[k] for k, _t, cands, _q in found for _c in cands],
+        ))
+        for k, _text, cands, qms in found:
             unit = units[k]
             results[k].events = self._events_for_sentence(
-                docs[unit.doc], unit, sdoc, mentions, qms, probs
+                docs[unit.doc], unit, cands, [next(decisions) for _ in cands], qms
             )
+        self._acled_from_models([ev for res in results for ev in res.events])
         return results
 
     @staticmethod
@@ -437,17 +522,13 @@ class Coder:
         labels, proba = self.models.type_proba(list(texts))
         return [dict(zip(labels, map(float, row), strict=True)) for row in proba]
 
-    def _events_for_sentence(
-        self,
-        doc: Document,
-        unit: _Unit,
-        sdoc: Any,
-        mentions: list[_Mention],
-        qmentions: list[QuantityMention],
-        probs: dict[str, float] | None,
-    ) -> list[Event]:
-        ann = self.annotator
-        triggers = find_triggers(sdoc, self.lexicon, ann, self.trigger_forms)
+    def _candidates(
+        self, sdoc: Any, mentions: list[_Mention], probs: dict[str, float] | None
+    ) -> list[_Candidate]:
+        """Triggers of a parsed sentence with their actors and targets (type not yet decided):
+        lexicon triggers, else the root as a model trigger when the unmarked type model is sure
+        of an event (``MODEL_FALLBACK_P``)."""
+        triggers = find_triggers(sdoc, self.lexicon, self.annotator, self.trigger_forms)
         if not triggers and probs:
             best = max(probs, key=probs.__getitem__)
             if probs[best] >= MODEL_FALLBACK_P:
@@ -456,26 +537,302 @@ class Coder:
                     type_ = self._from_model_label(best)
                     if type_:
                         triggers = [Trigger(root, root, type_, None, "model")]
+        out: list[_Candidate] = []
+        for trig in triggers:
+            actors, targets, from_parse = self._trigger_roles(trig, mentions)
+            if actors or targets:
+                out.append(_Candidate(trig, actors, targets, from_parse))
+        return out
+
+    def _trigger_roles(
+        self, trig: Trigger, mentions: list[_Mention]
+    ) -> tuple[list[_Mention], list[_Mention], bool]:
+        """(actors, targets, from_parse) of one trigger: the parse, else the nearest mentions;
+        one mention per actor, no actor also a target."""
+        actors, targets, from_parse = assign_roles(trig, mentions, self.lexicon, self.annotator)
+        if not from_parse:
+            actors, targets = fallback_roles(trig, mentions, actors, targets)
+        actor_codes = {m.actor.code for m in actors}
+        targets = _unique([m for m in targets if m.actor.code not in actor_codes])
+        return _unique(actors), targets, from_parse
+
+    def _events_for_sentence(
+        self,
+        doc: Document,
+        unit: _Unit,
+        cands: list[_Candidate],
+        decisions: list[TypeDecision],
+        qmentions: list[QuantityMention],
+    ) -> list[Event]:
+        """Events of one sentence: one per decided type, at most ``MAX_EVENTS_PER_SENTENCE``."""
         events: list[Event] = []
         seen_types: set[str] = set()
         shared: dict[Any, Any] = {}
-        for trig in triggers:
-            if trig.type in seen_types or len(events) >= MAX_EVENTS_PER_SENTENCE:
+        for cand, dec in zip(cands, decisions, strict=True):
+            if dec.type in seen_types or len(events) >= MAX_EVENTS_PER_SENTENCE:
                 continue
-            actors, targets, from_parse = assign_roles(trig, mentions, self.lexicon, ann)
-            if not from_parse:
-                actors, targets = fallback_roles(trig, mentions, actors, targets)
-            actor_codes = {m.actor.code for m in actors}
-            targets = _unique([m for m in targets if m.actor.code not in actor_codes])
-            actors = _unique(actors)
-            if not actors and not targets:
-                continue
+            trig = cand.trig
+            if dec.type != trig.type:  # the model overrode the lexicon: its mode does not apply
+                trig = Trigger(trig.token, trig.verb, dec.type, None, "model")
             ev = self._make_event(
-                doc, unit, trig, actors, targets, qmentions, probs, from_parse, shared
+                doc, unit, trig, cand.actors, cand.targets, qmentions, dec.p, cand.from_parse,
+                shared,
             )
-            seen_types.add(trig.type)
+            seen_types.add(dec.type)
             events.append(ev)
         return events
+
+    # -- the type decision: `code` and `eval --format plv` both go through it --------------
+    @property
+    def type_rule(self) -> TypeRule:
+        """The shipped rule (``models.json`` ``type_rule``); lexicon-first without models."""
+        return TypeRule.from_meta(getattr(self.models, "meta", None))
+
+    def decide_types(
+        self,
+        texts: Sequence[str],
+        marked: Sequence[str | None],
+        lexicon_types: Sequence[str | None],
+        *,
+        trigger_words: Sequence[str | None] | None = None,
+        pairs: Sequence[bool] | None = None,
+        prior_p: Sequence[dict[str, float] | None] | None = None,
+        models: Any = None,
+        rule: TypeRule | None = None,
+    ) -> list[TypeDecision]:
+        """The PLOVER type of each candidate event, batched: the lexicon trigger's type
+        (``None`` where no lexicon trigger) combined by ``rule`` (default :attr:`type_rule`)
+        with the type model's probabilities for the sentence with ``<s>…</s>``/``<t>…</t>``
+        around the actor and target (``marked``). Where ``pairs`` is False (an event with an
+        actor or a target but not both: the model was trained and scored on pairs) the
+        lexicon's type stands and the model only types a trigger the lexicon did not give; so
+        it does where the trigger word (``trigger_words``) is not in the model's training
+        text. ``models`` overrides :attr:`models` (cross-validation with a fold's model)."""
+        models = self.models if models is None else models
+        n = len(texts)
+        if models is None or not n:  # lexicon alone (no type for a pair without a trigger)
+            return [TypeDecision(t, self._plv(t) if t else None, 0.0, "lexicon")
+                    for t in lexicon_types]
+        known = None if trigger_words is None else models.type_knows(list(trigger_words))
+        # a lexicon type the rule cannot change (not a pair, or a word the model does not
+        # know) needs no model call: same decision, its ``p`` from ``prior_p`` (else 0)
+        fixed = [
+            t is not None and ((pairs is not None and not pairs[i])
+                               or (known is not None and not known[i]))
+            for i, t in enumerate(lexicon_types)
+        ]
+        out: list[TypeDecision | None] = [None] * n
+        ask = [i for i in range(n) if not fixed[i]]
+        if ask:
+            labels, P = models.type_proba([texts[i] for i in ask], [marked[i] for i in ask])
+            got = self.decisions_from_proba(labels, P, [lexicon_types[i] for i in ask], rule)
+            for i, dec in zip(ask, got, strict=True):
+                out[i] = dec
+        for i in range(n):
+            if fixed[i]:
+                t = str(lexicon_types[i])
+                label = self._plv(t)
+                prior = prior_p[i] if prior_p is not None else None
+                out[i] = TypeDecision(t, label, float((prior or {}).get(label, 0.0)), "lexicon")
+        return [d for d in out if d is not None]
+
+    def decisions_from_proba(
+        self,
+        labels: Sequence[str],
+        P: Any,
+        lexicon_types: Sequence[str | None],
+        rule: TypeRule | None = None,
+        *,
+        pairs: Sequence[bool] | None = None,
+        known: Sequence[bool] | None = None,
+    ) -> list[TypeDecision]:
+        """:meth:`decide_types` for probabilities already computed (``P`` rows per candidate;
+        ``known``: whether the model knows each trigger word, default yes)."""
+        rule = self.type_rule if rule is None else rule
+        lexicon_first = TypeRule(float("inf"), 0.0)
+        labels = [str(lab) for lab in labels]
+        out = []
+        for i, (lex_type, row) in enumerate(zip(lexicon_types, P, strict=True)):
+            lex_label = self._plv(lex_type) if lex_type else None
+            use = rule if pairs is None or pairs[i] else lexicon_first
+            j = use.choose(lex_label, labels, row, True if known is None else bool(known[i]))
+            label = labels[j]
+            if lex_type is not None and label == lex_label:
+                out.append(TypeDecision(lex_type, label, float(row[j]), "lexicon"))
+            else:
+                out.append(TypeDecision(self._from_model_label(label) or label, label,
+                                        float(row[j]), "model"))
+        return out
+
+    def pair_lexicon_types(
+        self,
+        sentences: Sequence[str],
+        sources: Sequence[Sequence[tuple[int, int]]],
+        targets: Sequence[Sequence[tuple[int, int]]],
+    ) -> list[tuple[str, str] | None]:
+        """The lexicon's (type, trigger word) for a given actor/target pair per sentence: the
+        sentence is parsed once, and of its lexicon triggers the one whose roles (same steps
+        as ``code``) put the source among the actors and the target among the targets wins
+        (else one whose roles hold both, else one that holds either); ``None`` if no
+        trigger's roles hold the pair, as ``code`` would then make no lexicon event for it."""
+        out: list[tuple[str, str] | None] = []
+        docs = self.nlp.pipe(list(sentences), batch_size=self.batch_size)
+        for src, tgt, sdoc in zip(sources, targets, docs, strict=True):
+            mentions = sorted(
+                [_Mention(a, b, _PAIR_SOURCE) for a, b in src]
+                + [_Mention(a, b, _PAIR_TARGET) for a, b in tgt],
+                key=lambda m: m.start,
+            )
+            best, best_score = None, 0
+            for trig in find_triggers(sdoc, self.lexicon, self.annotator, self.trigger_forms):
+                actors, targs, _ = self._trigger_roles(trig, mentions)
+                a = {m.actor.code for m in actors}
+                t = {m.actor.code for m in targs}
+                both = a | t
+                score = (3 if "source" in a and "target" in t
+                         else 2 if {"source", "target"} <= both
+                         else 1 if both else 0)
+                if score > best_score:
+                    best, best_score = (trig.type, trig.token.text), score
+            out.append(best)
+        return out
+
+    def pair_types(
+        self,
+        sentences: Sequence[str],
+        sources: Sequence[Sequence[tuple[int, int]]],
+        targets: Sequence[Sequence[tuple[int, int]]],
+        *,
+        models: Any = None,
+        rule: TypeRule | None = None,
+    ) -> list[TypeDecision]:
+        """The type ``code`` gives the event of a known actor/target pair: character spans of
+        the source and target mentions per sentence (:meth:`pair_lexicon_types`, then
+        :meth:`decide_types` on the sentence marked at those spans). ``eval --format plv``
+        scores this."""
+        found = self.pair_lexicon_types(sentences, sources, targets)
+        marked = [mark_spans(s, src, tgt)
+                  for s, src, tgt in zip(sentences, sources, targets, strict=True)]
+        return self.decide_types(
+            sentences, marked, [f[0] if f else None for f in found],
+            trigger_words=[f[1] if f else None for f in found], models=models, rule=rule)
+
+    def _plv(self, type_: str) -> str:
+        try:
+            return str(self.ontology.plv_label(type_))
+        except (KeyError, ValueError):
+            return type_
+
+    # -- sentence penta class: `eval --format cameo-quad` -----------------------------------
+    def sentence_pentas(self, texts: Sequence[str], *, models: Any = None) -> list[int]:
+        """Penta class (0-4) of each sentence as the coder sees it: each text is coded like a
+        document by :meth:`code_documents`; where it yields events, the penta class of the
+        most confident event's PLOVER type (ontology; 1-4); where it yields none, the quad
+        model's class (``models`` overrides :attr:`models` for that model only, as in
+        cross-validation; without models, 0)."""
+        n = len(texts)
+        if not n:
+            return []
+        docs = list(self.code_documents(
+            Document.from_text(t, f"sentence {i + 1}") for i, t in enumerate(texts)))
+        out: list[int | None] = []
+        for doc in docs:
+            if doc.events:
+                best = max(doc.events, key=lambda e: e.confidence)
+                out.append(int(self.ontology.penta(best.type)))
+            else:
+                out.append(None)
+        models = self.models if models is None else models
+        rest = [i for i, v in enumerate(out) if v is None]
+        if rest and models is not None:
+            labels, P = models.quad_proba([texts[i] for i in rest])
+            for i, row in zip(rest, P, strict=True):
+                out[i] = int(labels[int(row.argmax())])
+        return [0 if v is None else v for v in out]
+
+    # -- ACLED type: `code` and `eval --format acled/case2021` both go through it ----------
+    def acled_decisions(
+        self,
+        texts: Sequence[str],
+        plover_types: Sequence[str | None] | None = None,
+        *,
+        models: Any = None,
+    ) -> list[AcledDecision]:
+        """The case/ACLED classifier on each sentence, batched (one score row per distinct
+        sentence): the best CASE 2021 label, and the best of the 25 ACLED sub-types, as
+        ``eval --format case2021/acled`` score them. Where the event's PLOVER type is given,
+        that ACLED answer is kept only if it agrees with the type (:meth:`acled_family`), else
+        it is ``None`` (the coder then keeps the ontology map's pair). ``models`` overrides
+        :attr:`models` (cross-validation)."""
+        models = self.models if models is None else models
+        n = len(texts)
+        if models is None or not n:
+            return [AcledDecision(None, None, None)] * n
+        distinct = list(dict.fromkeys(texts))
+        row_of = {t: i for i, t in enumerate(distinct)}
+        classes, scores = models.case_scores(distinct)
+        classes = [str(c) for c in classes]
+        c2a = models.case_to_acled
+        acled_cols = [j for j, c in enumerate(classes) if c in c2a]
+        out = []
+        for i, text in enumerate(texts):
+            row = scores[row_of[text]]
+            case_label = classes[int(row.argmax())]
+            if not acled_cols:
+                out.append(AcledDecision(case_label, None, None))
+                continue
+            j = max(acled_cols, key=lambda col: row[col])  # first of equal scores, as argmax
+            et, st = c2a[classes[j]]
+            t = plover_types[i] if plover_types is not None else None
+            if t is not None and (
+                (et, st) not in self.acled_family(t) or row[j] < ACLED_MIN_SCORE
+            ):
+                et = st = None
+            out.append(AcledDecision(case_label, et, st))
+        return out
+
+    def acled_family(self, type_: str) -> frozenset[tuple[str, str]]:
+        """ACLED (event_type, sub_event_type) pairs that agree with a PLOVER type: those the
+        ontology reads as that type (``acled.yaml`` ``plover:``) and those its
+        ``plover_to_acled`` rules give for the type under any mode and ACLED-relevant context."""
+        cache = self.__dict__.setdefault("_acled_families", {})
+        fam = cache.get(type_)
+        if fam is None:
+            onto = self.ontology
+            pairs: set[tuple[str, str]] = set()
+            for et in onto.acled_event_types:
+                for st in onto.acled_sub_types(et):
+                    if onto.acled_to_plover(et, st)[0] == type_:
+                        pairs.add((et, st))
+            try:
+                modes = [None, *onto.modes(type_)]
+            except (KeyError, ValueError):
+                modes = [None]
+            for mode in modes:
+                for ctx in ((), ("military",), ("territory",), ("peacekeeping",),
+                            ("repression",), ("terrorism",)):
+                    try:
+                        got = onto.plover_to_acled(type_, mode, ctx)
+                    except (KeyError, ValueError):
+                        continue
+                    if got:
+                        pairs.add((got[0], got[1]))
+            fam = cache[type_] = frozenset(pairs)
+        return fam
+
+    def _acled_from_models(self, events: list[Event]) -> None:
+        """ACLED fields of events ACLED codes (the ontology map gave a pair) from the
+        classifier where its answer agrees with the event's PLOVER type; the map's pair stays
+        where it does not (or where there is no model)."""
+        # a type with one agreeing pair (AGREE: Agreement) is the map's pair whatever the model
+        todo = [ev for ev in events
+                if ev.acled_type is not None and len(self.acled_family(ev.type)) > 1]
+        if not todo or self.models is None:
+            return
+        for ev, dec in zip(todo, self.acled_decisions([ev.sentence for ev in todo],
+                                                       [ev.type for ev in todo]), strict=True):
+            if dec.event_type is not None:
+                ev.acled_type, ev.acled_sub_type = dec.event_type, dec.sub_event_type
 
     def _from_model_label(self, label: str) -> str | None:
         if label == "YIELD":
@@ -493,7 +850,7 @@ class Coder:
         actors: list[_Mention],
         targets: list[_Mention],
         qmentions: list[QuantityMention],
-        probs: dict[str, float] | None,
+        p_type: float,
         from_parse: bool,
         shared: dict[Any, Any],
     ) -> Event:
@@ -536,9 +893,7 @@ class Coder:
             confidence += 0.15
         if actors and targets:
             confidence += 0.1
-        if probs:
-            label = "YIELD" if trig.type in ("CONCEDE", "RETREAT") else trig.type
-            confidence += 0.2 * probs.get(label, 0.0)
+        confidence += 0.2 * p_type  # the type model's probability of the decided type
         start, end = unit.start, unit.end
         return Event(
             id=event_id_for(doc.doc_id, start, end, trig.type),
@@ -715,4 +1070,7 @@ def code_documents(docs: Iterable[Document], coder: Coder | None = None) -> Iter
     return (coder or Coder()).code_documents(docs)
 
 
-__all__ = ["Coder", "code_documents", "default_workers", "load_nlp"]
+__all__ = [
+    "AcledDecision", "Coder", "TypeDecision", "code_documents", "default_workers", "load_nlp",
+    "mark_spans",
+]

@@ -55,8 +55,10 @@ class QuantityFinder:
         # Currency first: "$1.5 billion", "€300m", "US$ 2 million".
         self._money = re.compile(rf"(?P<sym>{sym})\s?(?P<num>{_NUM}){multiplier}")
         # Number, optional multiplier, up to three modifier words, then a unit noun.
+        # A number joined to letters by a hyphen is a model designation, not a count:
+        # "T-72 tanks", "MiG-29s", "S-400 missiles", "Su-35 jets".
         self._count = re.compile(
-            rf"(?<![\w.,]){number}{multiplier}"
+            rf"(?<![\w.,])(?<![^\W\d_]-){number}{multiplier}"
             rf"(?P<mods>(?:[\s-]+(?!(?:{noun})\b)[A-Za-z][\w'-]*){{0,3}})"
             rf"[\s-]*(?P<noun>(?i:{noun}))(?!\w)"
         )

@@ -10,7 +10,24 @@ A *coder* is any callable ``coder(fmt, items) -> predictions`` taking the format
 of :class:`EvalItem` (``text``, and for plv ``marked``/``source``/``target``) and returning one
 prediction per item: a label string for plv (PLOVER type), cameo-quad (``"0"``-``"4"``) and
 case2021; for acled a dict with ``event_type``, ``sub_event_type``, ``country`` (ISO alpha-3 or
-None), ``lat``, ``lon``. ``default_coder`` uses the shipped models and the geo gazetteer.
+None), ``lat``, ``lon``.
+
+Same configuration as ``powderkeg code``: ``default_coder`` (and ``cross_validate``, with a
+fold's model in place of the shipped one) predicts through the methods of the
+:class:`~powderkeg.coder.Coder` that ``code`` runs, never through a model the coder does not
+call:
+
+- ``plv``: ``Coder.pair_types``: the lexicon trigger whose roles hold the marked pair, combined
+  with the type model on the sentence marked at the pair by the shipped ``type_rule`` (what
+  ``code`` does for every event with an actor and a target);
+- ``case2021`` / ``acled``: ``Coder.acled_decisions``, the call ``code`` makes for the ACLED
+  fields of its events (``code`` then also checks the answer against the event's PLOVER type
+  and keeps the ontology map's pair where they disagree; a snippet here has no PLOVER type);
+  acled adds the gazetteer's most precise place;
+- ``cameo-quad``: ``Coder.sentence_pentas``: each sentence is coded; the penta class of the
+  PLOVER type of its most confident event, or, where ``code`` finds no event, the quad model's
+  class. This is the coder's own reading of the sentence; the quad model alone scores higher
+  (MODEL_CARD.md gives both) but ``code`` does not run it on sentences with events.
 """
 
 from __future__ import annotations
@@ -38,14 +55,17 @@ from powderkeg.evaluate.readers import READERS, EvalItem
 __all__ = [
     "FORMATS",
     "EvalItem",
+    "FoldModels",
     "classification_metrics",
     "cross_validate",
     "default_coder",
     "evaluate",
     "format_report",
     "haversine_km",
+    "plv_spans",
     "read_items",
     "score_predictions",
+    "the_coder",
     "top_confusions",
 ]
 
@@ -63,10 +83,6 @@ def read_items(fmt: str, path: str | Path) -> list[EvalItem]:
 
 
 # -- the default coder: shipped models + gazetteer ------------------------------------------
-
-
-def _plover_inputs(items: list[EvalItem]) -> tuple[list[str], list[str | None]]:
-    return [it.text for it in items], [it.marked for it in items]
 
 
 def _locate(texts: Sequence[str]) -> list[tuple[str | None, float | None, float | None]]:
@@ -95,24 +111,73 @@ def _gazetteer():
     return load_gazetteer()
 
 
-def default_coder(fmt: str, items: list[EvalItem]) -> list[Any]:
-    """Predictions from the shipped models (see the module docstring for the shapes)."""
-    from powderkeg.coder.models import load_models
+@lru_cache(maxsize=1)
+def the_coder():
+    """The coder ``powderkeg code`` runs (default configuration, shipped models), loaded once."""
+    from powderkeg.coder import Coder
 
-    models = load_models()
+    return Coder(workers=1)
+
+
+def plv_spans(item: EvalItem) -> tuple[str, list[tuple[int, int]], list[tuple[int, int]]]:
+    """(sentence, source spans, target spans) of a plv item: the sentence is the marked
+    sentence without its tags, every ``<s>``/``<t>`` span counts; without markers, the first
+    occurrence of the ``source``/``target`` strings in the sentence (none if absent)."""
+    if item.marked and _MARKS.search(item.marked):
+        text_parts: list[str] = []
+        spans: dict[str, list[tuple[int, int]]] = {"s": [], "t": []}
+        pos = 0
+        open_at: dict[str, int] = {}
+        for piece in re.split(r"(</?[st]>)", item.marked):
+            m = re.fullmatch(r"<(/?)([st])>", piece)
+            if m is None:
+                text_parts.append(piece)
+                pos += len(piece)
+            elif not m.group(1):
+                open_at[m.group(2)] = pos
+            elif m.group(2) in open_at:
+                a = open_at.pop(m.group(2))
+                if pos > a:
+                    spans[m.group(2)].append((a, pos))
+        return "".join(text_parts), spans["s"], spans["t"]
+    text = item.text
+    out: list[list[tuple[int, int]]] = []
+    for name in (item.source, item.target):
+        k = text.find(name) if name else -1
+        out.append([(k, k + len(name))] if name and k >= 0 else [])
+    return text, out[0], out[1]
+
+
+def _plv_inputs(items: list[EvalItem]) -> tuple[list[str], list[list], list[list]]:
+    rows = [plv_spans(it) for it in items]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def default_coder(fmt: str, items: list[EvalItem]) -> list[Any]:
+    """Predictions of the coder ``powderkeg code`` runs, through the same Coder methods:
+
+    - plv: ``Coder.pair_types`` (lexicon trigger of the marked pair combined with the type
+      model on the marked sentence, by the shipped ``type_rule``), as a 15-label name;
+    - case2021: ``Coder.acled_decisions`` (the case classifier; its best CASE label);
+    - acled: ``Coder.acled_decisions`` (best of the 25 ACLED sub-types; no PLOVER type is
+      given, so all are allowed) and the gazetteer's most precise place;
+    - cameo-quad: ``Coder.sentence_pentas`` (see its docstring and MODEL_CARD.md).
+    """
+    coder = the_coder()
     texts = [it.text for it in items]
     if fmt == "plv":
-        return list(models.predict_type(*_plover_inputs(items)))
+        return [d.label or "" for d in coder.pair_types(*_plv_inputs(items))]
     if fmt == "cameo-quad":
-        return [str(v) for v in models.predict_quad(texts)]
+        return [str(v) for v in coder.sentence_pentas(texts)]
     if fmt == "case2021":
-        return list(models.predict_case(texts))
+        return [d.case_label or "" for d in coder.acled_decisions(texts)]
     if fmt == "acled":
-        et, st = models.predict_acled(texts)
+        decs = coder.acled_decisions(texts)
         places = _locate(texts)
         return [
-            {"event_type": e, "sub_event_type": s, "country": c, "lat": la, "lon": lo}
-            for e, s, (c, la, lo) in zip(et, st, places, strict=True)
+            {"event_type": d.event_type, "sub_event_type": d.sub_event_type, "country": c,
+             "lat": la, "lon": lo}
+            for d, (c, la, lo) in zip(decs, places, strict=True)
         ]
     raise UsageError(f"unknown evaluation format {fmt!r}")
 
@@ -225,6 +290,64 @@ def _doc(fmt: str, it: EvalItem) -> str:
     return (it.marked or it.text) if fmt == "plv" else it.text
 
 
+class FoldModels:
+    """The model interface the Coder's decision methods read (``type_proba``,
+    ``case_scores``, ``case_to_acled``, ``quad_proba``), over models fitted on one fold."""
+
+    def __init__(self, *, type_model: Any = None, case_model: Any = None,
+                 case_to_acled: dict | None = None, quad_model: Any = None) -> None:
+        self.type_model = type_model
+        self.case_model = case_model
+        self.case_to_acled = case_to_acled or {}
+        self.quad_model = quad_model
+
+    def type_proba(self, sentences: Sequence[str], marked: Sequence[str | None] | None = None):
+        from powderkeg.coder.models import Models
+
+        return Models.type_proba(self, sentences, marked)  # type: ignore[arg-type]
+
+    def type_knows(self, words: Sequence[str | None]) -> list[bool]:
+        from powderkeg.coder.models import Models
+
+        return Models.type_knows(self, words)  # type: ignore[arg-type]
+
+    def case_scores(self, snippets: Sequence[str]):
+        from powderkeg.coder.models import Models
+
+        return Models.case_scores(self, snippets)  # type: ignore[arg-type]
+
+    def quad_proba(self, sentences: Sequence[str]):
+        from powderkeg.coder.models import Models
+
+        return Models.quad_proba(self, sentences)  # type: ignore[arg-type]
+
+
+def _splitter(y: np.ndarray, folds: int, seed: int):
+    """Stratified unless every class is rarer than the number of folds."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if max(Counter(y).values()) >= folds:
+        return StratifiedKFold(folds, shuffle=True, random_state=seed)
+    return KFold(folds, shuffle=True, random_state=seed)
+
+
+def _splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return list(_splitter(y, folds, seed).split(np.zeros(len(y)), y))
+
+
+def _fit(fmt: str, lexicon_path: str | None, docs: Sequence[str], y: Sequence[str],
+         idx: Sequence[int], extra_rows: Extra):
+    model = _model_for(fmt, lexicon_path)
+    X_tr = [docs[i] for i in idx] + [r[0] for r in extra_rows]
+    y_tr = [y[i] for i in idx] + [r[1] for r in extra_rows]
+    w_tr = [1.0] * len(idx) + [float(r[2]) for r in extra_rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return model.fit(X_tr, y_tr, sample_weight=w_tr)
+
+
 def cross_validate(
     fmt: str,
     path: str | Path,
@@ -236,14 +359,20 @@ def cross_validate(
 ) -> dict:
     """Stratified ``folds``-fold cross-validation on ``path``: a fresh model (same
     specification as the shipped one) is trained on k-1 folds (plus ``extra`` rows, if given)
-    and scores the held-out fold; metrics pool the out-of-fold predictions.
+    and the held-out fold is predicted through the same Coder method as :func:`default_coder`
+    (``pair_types``, ``acled_decisions``, ``sentence_pentas``) with the fold's model; metrics
+    pool the out-of-fold predictions.
+
+    plv: the type rule (:class:`~powderkeg.coder.models.decision.TypeRule`) is tuned for each
+    outer fold by an inner ``folds-1``-fold CV on that fold's training rows only (nested), so
+    no rule parameter sees the held-out fold. ``cv["type_rules"]`` also reports, on the same
+    out-of-fold probabilities, the model alone, the lexicon first, and the rule tuned on all
+    rows.
 
     ``extra`` rows are ``(document, label, weight)`` added to every training fold (e.g. other
     data sets); rows whose document is in the evaluated file are dropped so no held-out text
     is trained on.
     """
-    from sklearn.model_selection import KFold, StratifiedKFold
-
     items = read_items(fmt, path)
     if folds < 2:
         raise UsageError("cross-validation needs at least 2 folds")
@@ -253,35 +382,34 @@ def cross_validate(
     y = np.array([it.gold for it in items], dtype=object)
     own = {_norm(it.text) for it in items}
     extra_rows = [r for r in (extra or ()) if _norm(_strip_marks(r[0])) not in own]
-    # stratified unless every class is rarer than the number of folds
-    if max(Counter(y).values()) >= folds:
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    else:
-        splitter = KFold(folds, shuffle=True, random_state=seed)
+    splits = _splits(y, folds, seed)
+    if fmt == "plv":
+        return _cv_plv(items, docs, y, splits, folds, seed, extra_rows, lexicon_path)
+    coder = the_coder()
     preds: list[Any] = [None] * len(items)
     fold_acc: list[float] = []
     seconds = 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        splits = list(splitter.split(np.zeros(len(y)), y))
     for tr, te in splits:
-        model = _model_for(fmt, lexicon_path)
-        X_tr = [docs[i] for i in tr] + [r[0] for r in extra_rows]
-        y_tr = list(y[tr]) + [r[1] for r in extra_rows]
-        w_tr = [1.0] * len(tr) + [float(r[2]) for r in extra_rows]
-        model.fit(X_tr, y_tr, sample_weight=w_tr)
+        model = _fit(fmt, lexicon_path, docs, list(y), tr, extra_rows)
+        texts = [items[i].text for i in te]
         t0 = time.perf_counter()
-        fold_pred = model.predict([docs[i] for i in te])
         if fmt == "acled":
             sub_to_type = _majority([items[i] for i in tr])
-            places = _locate([items[i].text for i in te])
-            fold_out = [
-                {"event_type": sub_to_type.get(s, ""), "sub_event_type": s, "country": c,
+            c2a = {str(c): [sub_to_type.get(str(c), ""), str(c)] for c in model.classes_}
+            decs = coder.acled_decisions(
+                texts, models=FoldModels(case_model=model, case_to_acled=c2a))
+            places = _locate(texts)
+            fold_out: list[Any] = [
+                {"event_type": d.event_type, "sub_event_type": d.sub_event_type, "country": c,
                  "lat": la, "lon": lo}
-                for s, (c, la, lo) in zip(fold_pred, places, strict=True)
+                for d, (c, la, lo) in zip(decs, places, strict=True)
             ]
+        elif fmt == "case2021":
+            decs = coder.acled_decisions(texts, models=FoldModels(case_model=model))
+            fold_out = [d.case_label or "" for d in decs]
         else:
-            fold_out = [str(p) for p in fold_pred]
+            fold_out = [str(p) for p in coder.sentence_pentas(
+                texts, models=FoldModels(quad_model=model))]
         seconds += time.perf_counter() - t0
         for i, p in zip(te, fold_out, strict=True):
             preds[i] = p
@@ -291,6 +419,84 @@ def cross_validate(
     result = _score(fmt, items, preds, seconds)
     result["cv"] = {"folds": folds, "seed": seed, "fold_accuracy": fold_acc,
                     "extra_rows": len(extra_rows)}
+    return result
+
+
+def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list, folds: int,
+            seed: int, extra_rows: Extra, lexicon_path: str | None) -> dict:
+    """Nested CV of ``Coder.pair_types`` (see :func:`cross_validate`)."""
+    from powderkeg.coder.models import TYPE_LABELS
+    from powderkeg.coder.models.decision import TypeRule, tune_rule
+    from powderkeg.coder.pipeline import mark_spans
+
+    coder = the_coder()
+    sents, srcs, tgts = _plv_inputs(items)
+    t0 = time.perf_counter()
+    found = coder.pair_lexicon_types(sents, srcs, tgts)  # parsed once; no model involved
+    seconds = time.perf_counter() - t0
+    lex = [f[0] if f else None for f in found]
+    words = [f[1] if f else None for f in found]
+    lex_labels = [coder._plv(t) if t else None for t in lex]
+    marked = [mark_spans(s, a, b) for s, a, b in zip(sents, srcs, tgts, strict=True)]
+    labels = sorted(set(TYPE_LABELS) | set(y) | {r[1] for r in extra_rows})
+    ylist = list(y)
+
+    def proba(model: Any, idx: Sequence[int]) -> np.ndarray:
+        got, P = FoldModels(type_model=model).type_proba(
+            [sents[i] for i in idx], [marked[i] for i in idx])
+        out = np.zeros((len(idx), len(labels)))
+        for j, lab in enumerate(got):
+            out[:, labels.index(str(lab))] = P[:, j]
+        return out
+
+    P = np.zeros((len(items), len(labels)))
+    preds: list[str] = [""] * len(items)
+    fold_acc: list[float] = []
+    fold_rules: list[dict[str, float]] = []
+    known = np.zeros(len(items), dtype=bool)  # the trigger word is a word the fold model saw
+    for tr, te in splits:
+        model = _fit("plv", lexicon_path, docs, ylist, tr, extra_rows)
+        t0 = time.perf_counter()
+        P[te] = proba(model, te)
+        known[te] = FoldModels(type_model=model).type_knows([words[i] for i in te])
+        seconds += time.perf_counter() - t0
+        # inner CV on the training rows alone: out-of-fold probabilities to tune the rule
+        P_in = np.zeros((len(tr), len(labels)))
+        known_in = np.zeros(len(tr), dtype=bool)
+        for itr, ite in _splits(y[tr], folds - 1, seed):
+            inner = _fit("plv", lexicon_path, docs, ylist, tr[itr], extra_rows)
+            P_in[ite] = proba(inner, tr[ite])
+            known_in[ite] = FoldModels(type_model=inner).type_knows([words[i] for i in tr[ite]])
+        rule, _ = tune_rule([lex_labels[i] for i in tr], labels, P_in, y[tr], known=known_in)
+        fold_rules.append(rule.to_meta())
+        t0 = time.perf_counter()
+        got = coder.decisions_from_proba(labels, P[te], [lex[i] for i in te], rule,
+                                         known=list(known[te]))
+        seconds += time.perf_counter() - t0
+        for i, d in zip(te, got, strict=True):
+            preds[i] = d.label or ""
+        fold_acc.append(float(np.mean([preds[i] == y[i] for i in te])))
+    result = _score("plv", items, preds, seconds)
+    gold = list(y)
+
+    def acc(rule: TypeRule, gate: bool = True) -> float:
+        got = rule.choose_all(lex_labels, labels, P, known=known if gate else None)
+        return float(np.mean(np.asarray(got) == y))
+
+    best_all, best_all_acc = tune_rule(lex_labels, labels, P, gold, known=known)
+    result["cv"] = {
+        "folds": folds, "seed": seed, "fold_accuracy": fold_acc, "extra_rows": len(extra_rows),
+        "type_rules": {
+            "nested": {"accuracy": result["accuracy"], "per_fold": fold_rules},
+            "model_alone": acc(TypeRule(0.0, 0.0), gate=False),
+            "lexicon_first": acc(TypeRule(float("inf"), 0.0)),
+            "lexicon_words_unknown_to_model": int(sum(
+                t is not None and not k for t, k in zip(lex, known, strict=True))),
+            "shipped": {"accuracy": acc(coder.type_rule), **coder.type_rule.to_meta()},
+            "tuned_on_all_rows": {"accuracy": best_all_acc, **best_all.to_meta()},
+            "lexicon_trigger_rows": int(sum(t is not None for t in lex)),
+        },
+    }
     return result
 
 

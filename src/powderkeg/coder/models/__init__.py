@@ -147,6 +147,8 @@ class Models:
         for name in ("type", "quad", "case"):
             for suffix in (".json", ".npz"):
                 digest.update((data_dir / (name + suffix)).read_bytes())
+        if "type_rule" in self.meta:  # the coder's type decision changes with it too
+            digest.update(json.dumps(self.meta["type_rule"], sort_keys=True).encode())
         #: short content hash of the model files (goes into the coder version string)
         self.version: str = digest.hexdigest()[:8]
         lex = str(data_dir / LEXICON_FILE)
@@ -172,6 +174,13 @@ class Models:
         if not docs:
             return list(self.type_model.classes_), np.zeros((0, len(self.type_model.classes_)))
         return list(self.type_model.classes_), self.type_model.predict_proba(docs)
+
+    def type_knows(self, words: Sequence[str | None]) -> list[bool]:
+        """Whether each word (lower-cased) is a word feature of the type model, i.e. it was in
+        its training text; the coder's type rule lets the model overrule a lexicon trigger
+        only on a word it knows."""
+        vocab = next((b.vocab for b in self.type_model.blocks_ if b.analyzer == "words12"), {})
+        return [bool(w) and w.lower() in vocab for w in words]
 
     def predict_type(
         self, sentences: Sequence[str], marked: Sequence[str | None] | None = None
@@ -203,6 +212,14 @@ class Models:
         if not len(snippets):
             return np.empty(0, dtype=object)
         return self.case_model.predict([_plain(s) for s in snippets])
+
+    def case_scores(self, snippets: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """(CASE labels, decision scores [n, labels]) of the case/ACLED classifier, with the
+        territory rule applied; ``Coder.acled_decisions`` picks from these."""
+        classes = [str(c) for c in self.case_model.classes_]
+        if not len(snippets):
+            return classes, np.zeros((0, len(classes)))
+        return classes, self.case_model.decision_function([_plain(s) for s in snippets])
 
     def predict_acled(self, notes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(event_type, sub_event_type) arrays; only ACLED's own sub-types are predicted."""

@@ -1,0 +1,108 @@
+"""The rule that turns a lexicon trigger's type and the type model's probabilities into one
+PLOVER type. ``powderkeg code`` (``Coder.decide_types``, every event with an actor or target)
+and ``powderkeg eval --format plv`` (``Coder.pair_types``) both go through it.
+
+Rule (:class:`TypeRule`), in the model's 15-label scheme (CONCEDE and RETREAT are YIELD):
+
+- no lexicon trigger (or its type is not a model label): the model's most probable label;
+- a lexicon trigger of type ``L``: ``L``, unless the model's most probable label ``B`` beats it
+  by a margin, ``p(B) >= p(L) + lexicon_bonus``, and is itself probable, ``p(B) >=
+  min_override_p``, and the trigger word is one the model saw in training (``known``; a word
+  it never saw, such as "massed", leaves the model guessing from the rest of the sentence);
+  then ``B``.
+
+``lexicon_bonus = 0, min_override_p = 0`` is the model alone; ``lexicon_bonus >= 1`` is the
+lexicon first (the coder before this rule). The shipped values are in ``models.json``
+(``type_rule``), chosen by 5-fold cross-validation on ``plv_train.tsv`` (``tools/train_models.py
+--cv``; see MODEL_CARD.md), and :func:`tune_rule` is the search both use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BONUS_GRID", "MIN_P_GRID", "TOLERANCE", "TypeRule", "tune_rule"]
+
+#: Values searched by :func:`tune_rule`.
+BONUS_GRID = tuple(round(float(x), 2) for x in np.arange(0.0, 1.001, 0.05))
+MIN_P_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+#: Accuracy within which rules count as equal in :func:`tune_rule` (half a point: about 5 of
+#: the 1,050 plv pairs; the standard error of an accuracy of 0.85 on them is 1.1 points).
+TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """Lexicon type vs. model probabilities; see the module docstring."""
+
+    lexicon_bonus: float = 1.0
+    min_override_p: float = 0.0
+
+    @classmethod
+    def from_meta(cls, meta: Mapping | None) -> TypeRule:
+        """The rule stored in the models' metadata (``type_rule``); lexicon-first if absent."""
+        spec = (meta or {}).get("type_rule") or {}
+        return cls(float(spec.get("lexicon_bonus", 1.0)), float(spec.get("min_override_p", 0.0)))
+
+    def to_meta(self) -> dict[str, float]:
+        return {"lexicon_bonus": self.lexicon_bonus, "min_override_p": self.min_override_p}
+
+    def choose(
+        self, lexicon_label: str | None, labels: Sequence[str], p: np.ndarray, known: bool = True
+    ) -> int:
+        """Index into ``labels`` of the decided label for one probability row ``p``;
+        ``known=False`` (the trigger word is not in the model's training text) keeps the
+        lexicon's label."""
+        best = int(np.argmax(p))
+        if lexicon_label is None or lexicon_label not in labels:
+            return best
+        lex = list(labels).index(lexicon_label)
+        if (known and best != lex and p[best] >= p[lex] + self.lexicon_bonus
+                and p[best] >= self.min_override_p):
+            return best
+        return lex
+
+    def choose_all(
+        self,
+        lexicon_labels: Sequence[str | None],
+        labels: Sequence[str],
+        P: np.ndarray,
+        known: Sequence[bool] | None = None,
+    ) -> list[str]:
+        ks = [True] * len(lexicon_labels) if known is None else list(known)
+        return [labels[self.choose(lx, labels, row, k)]
+                for lx, row, k in zip(lexicon_labels, P, ks, strict=True)]
+
+
+def tune_rule(
+    lexicon_labels: Sequence[str | None],
+    labels: Sequence[str],
+    P: np.ndarray,
+    gold: Sequence[str],
+    tolerance: float = TOLERANCE,
+    known: Sequence[bool] | None = None,
+) -> tuple[TypeRule, float]:
+    """The rule chosen on these rows, and its accuracy: of the grid :data:`BONUS_GRID` x
+    :data:`MIN_P_GRID`, the rules within ``tolerance`` of the best accuracy, and of those the
+    one that overrides the lexicon on the fewest rows (then the larger threshold, then the
+    larger bonus): accuracy differences of a few rows are noise, and the lexicon's type is the
+    one the coder's other steps (mode, roles) were written for. Deterministic."""
+    gold_arr = np.asarray(gold, dtype=object)
+    lex_idx = [list(labels).index(lx) if lx in labels else -1 for lx in lexicon_labels]
+    ks = [True] * len(lexicon_labels) if known is None else [bool(k) for k in known]
+    scored = []
+    for bonus in BONUS_GRID:
+        for min_p in MIN_P_GRID:
+            rule = TypeRule(bonus, min_p)
+            picks = [rule.choose(lx, labels, row, k)
+                     for lx, row, k in zip(lexicon_labels, P, ks, strict=True)]
+            acc = float(np.mean(np.asarray([labels[j] for j in picks], dtype=object) == gold_arr))
+            overrides = sum(li >= 0 and j != li for li, j in zip(lex_idx, picks, strict=True))
+            scored.append((acc, overrides, rule))
+    best = max(acc for acc, _, _ in scored)
+    near = [x for x in scored if x[0] >= best - tolerance - 1e-12]
+    acc, _, rule = min(near, key=lambda x: (x[1], -x[2].min_override_p, -x[2].lexicon_bonus))
+    return rule, acc
