@@ -221,3 +221,22 @@ def test_all_caps_and_recase() -> None:
     assert recase("US AND EU DENY PLAN", [(0, 2), (7, 9), (15, 19)], lambda w: w == "plan") == (
         "US and EU deny plan"
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected", "precision"),
+    [
+        # a "since"/"until" phrase is a point of reference for a lasting state, not the event date
+        ("Bosnia faced its greatest threat since the end of the war in 1995.", "2021-12-15", "day"),
+        ("Russia has occupied Crimea since 2014.", "2021-12-15", "day"),
+        ("Sanctions stay in force until 2025.", "2021-12-15", "day"),
+        # a later date in another clause still counts
+        ("Fighting has gone on since March, and in May 2021 the town fell.", "2021-05-01", "month"),
+        ("Russia annexed Crimea in 2014.", "2014-01-01", "year"),
+    ],
+)
+def test_since_and_until_phrases_are_not_event_dates(
+    sentence: str, expected: str, precision: str
+) -> None:
+    m = resolve_date(sentence, "2021-12-15")
+    assert (m.date, m.precision) == (expected, precision)

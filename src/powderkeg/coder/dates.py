@@ -76,13 +76,16 @@ def resolve_date(sentence: str, doc_date: str | None, future: bool = False) -> D
     """The event date of ``sentence`` given the document date (ISO) or None."""
     ref = _parse_iso(doc_date)
     for kind, pat in _PATTERNS:
-        m = pat.search(sentence)
-        if not m:
-            continue
-        try:
-            found = _resolve(kind, m, ref, future)
-        except (ValueError, KeyError):
-            continue
+        found = None
+        for m in pat.finditer(sentence):
+            if _reference_point(sentence, m.start()) or _SINCE.match(m.group(0)):
+                continue
+            try:
+                found = _resolve(kind, m, ref, future)
+            except (ValueError, KeyError):
+                found = None
+            if found is not None:
+                break
         if found is None:
             continue
         d, prec = found
@@ -93,6 +96,21 @@ def resolve_date(sentence: str, doc_date: str | None, future: bool = False) -> D
     if ref is not None:
         return DateMatch(ref.isoformat(), "day", relative="same")
     return DateMatch(None, "unknown")
+
+
+_SINCE = re.compile(r"\b(?:since|until|till|ever since)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:and|but|while|when|after|before)\b", re.I)
+
+
+def _reference_point(sentence: str, start: int) -> bool:
+    """True when the date at ``start`` sits in a "since ..."/"until ..." phrase of its clause
+    ("the greatest threat since the end of the war in 1995"): a point of reference for a state
+    that still holds or will hold, not the date of the event reported."""
+    before = sentence[max(0, start - 60) : start]
+    cut = 0
+    for b in _CLAUSE_BREAK.finditer(before):
+        cut = b.end()
+    return bool(_SINCE.search(before[cut:]))
 
 
 def _resolve(kind: str, m: re.Match[str], ref: date | None, future: bool) -> tuple[date, str] | None:
