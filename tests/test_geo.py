@@ -407,3 +407,13 @@ def test_bad_extra_file_names_file_and_problem(tmp_path: Path, body: str, reason
 def test_missing_extra_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         load_gazetteer(extra_paths=[tmp_path / "absent.yaml"])
+
+
+def test_weapon_system_names_are_not_places() -> None:
+    """GeoNames lists "Pantsir" as another name of Krasnoarmeysk; in news it is a weapon."""
+    from powderkeg.geo import load_gazetteer
+
+    gaz = load_gazetteer()
+    text = "Serbia bought Pantsir air defence systems, and Russia fired Iskander missiles at Lviv."
+    names = [m.place.name for m in gaz.find(text, context_countries=("SRB", "RUS"))]
+    assert "Krasnoarmeysk" not in names and "Lviv" in names, names
