@@ -9,8 +9,14 @@ import pytest
 
 from powderkeg.coder import Coder
 from powderkeg.coder.models import TYPE_LABELS, load_models
-from powderkeg.coder.models.decision import TypeRule, tune_rule
-from powderkeg.coder.pipeline import TypeDecision, mark_spans
+from powderkeg.coder.models.decision import TypeRule, apply_quad_prior, tune_rule
+from powderkeg.coder.pipeline import (
+    STATEMENT_CAMEO,
+    TypeDecision,
+    mark_pair,
+    mark_spans,
+    noun_phrase_span,
+)
 from powderkeg.evaluate import EvalItem, evaluate, plv_spans, the_coder
 from powderkeg.types import Document
 
@@ -98,7 +104,137 @@ def test_rule_parameters_come_from_the_model_metadata(coder):
     assert TypeRule.from_meta({}) == TypeRule(1.0, 0.0)  # no rule stored: lexicon first
 
 
+# -- the quad model's prior ------------------------------------------------------------------
+
+PENTA = [3, 4, 4]  # penta classes of LABELS: ACCUSE verbal conflict, the others material
+
+
+def test_quad_prior_multiplies_by_the_penta_probability():
+    P = np.array([[0.5, 0.3, 0.2]])
+    Q = np.array([[0.0, 0.0, 0.0, 0.2, 0.8]])
+    got = apply_quad_prior(P, PENTA, Q, 1.0)
+    want = np.array([0.5 * 0.2, 0.3 * 0.8, 0.2 * 0.8])
+    assert np.allclose(got, want / want.sum())
+    assert apply_quad_prior(P, PENTA, Q, 0.0) is P  # no prior
+    assert apply_quad_prior(P, PENTA, None, 1.0) is P  # no quad model
+    half = apply_quad_prior(P, PENTA, Q, 0.5)
+    assert got[0, 1] > half[0, 1] > P[0, 1]  # the exponent sets the strength
+
+
+def test_decisions_apply_the_rules_quad_prior(coder):
+    labels = list(TYPE_LABELS)
+    P = np.zeros((1, len(labels)))
+    P[0, labels.index("ACCUSE")] = 0.55
+    P[0, labels.index("ASSAULT")] = 0.45
+    Q = np.array([[0.02, 0.02, 0.02, 0.04, 0.9]])  # the quad model: material conflict
+    plain = coder.decisions_from_proba(labels, P, [None], TypeRule(0.0, 0.0))[0]
+    assert plain.type == "ACCUSE"
+    with_prior = coder.decisions_from_proba(labels, P, [None], TypeRule(0.0, 0.0, 1.0),
+                                            quad=Q)[0]
+    assert with_prior.type == "ASSAULT" and with_prior.p > 0.45
+    # the lexicon's type still needs the bonus to be overridden
+    kept = coder.decisions_from_proba(labels, P, ["ACCUSE"], TypeRule(0.9, 0.0, 1.0), quad=Q)
+    assert kept[0].type == "ACCUSE"
+
+
+def test_tune_rule_takes_a_prior_only_where_it_helps():
+    P = np.array([[0.55, 0.45, 0.0], [0.6, 0.4, 0.0], [0.2, 0.1, 0.7]])
+    lex = [None, None, None]
+    gold = ["ASSAULT", "ASSAULT", "MOBILIZE"]
+    informative = np.array([[0, 0, 0, 0.05, 0.95], [0, 0, 0, 0.05, 0.95], [0, 0, 0, 0.5, 0.5]])
+    rule, acc = tune_rule(lex, LABELS, P, gold, Q=informative, penta_of_label=PENTA)
+    assert acc == 1.0 and rule.quad_prior > 0
+    flat = np.full((3, 5), 0.2)  # a prior that changes nothing: the weakest (none) is kept
+    rule0, acc0 = tune_rule(lex, LABELS, P, ["ACCUSE", "ACCUSE", "MOBILIZE"], Q=flat,
+                            penta_of_label=PENTA)
+    assert acc0 == 1.0 and rule0.quad_prior == 0.0
+    assert TypeRule.from_meta({"type_rule": {"quad_prior": 0.5}}).quad_prior == 0.5
+    assert TypeRule(0.4, 0.4, 0.25).to_meta() == {
+        "lexicon_bonus": 0.4, "min_override_p": 0.4, "quad_prior": 0.25}
+
+
+def test_the_coder_asks_the_quad_model_for_its_prior(coder):
+    calls = []
+
+    class Quad(RecordingModels):
+        def quad_proba(self, sentences):
+            calls.append(list(sentences))
+            return self.real.quad_proba(sentences)
+
+    text = "Serbia accused Kosovo of provocations."
+    c = _with(coder, Quad(meta={"type_rule": {"lexicon_bonus": 0.4, "quad_prior": 0.5}}))
+    c.pair_types([text], [[(0, 6)]], [[(15, 21)]])
+    assert calls == [[text]]
+    calls.clear()
+    c0 = _with(coder, Quad(meta={"type_rule": {"lexicon_bonus": 0.4, "quad_prior": 0.0}}))
+    c0.pair_types([text], [[(0, 6)]], [[(15, 21)]])
+    assert calls == []
+
+
+class NeutralQuad(RecordingModels):
+    """The shipped models, with a quad model that reads every sentence as neutral (0)."""
+
+    def quad_proba(self, sentences):
+        labels, P = self.real.quad_proba(sentences)
+        P = np.zeros_like(P)
+        P[:, labels.index(0)] = 1.0
+        return labels, P
+
+
+def test_verbal_events_of_a_neutral_sentence_get_the_statement_code(coder):
+    text = "Serbia accused Kosovo of provocations."
+    c = _with(coder, NeutralQuad())
+    c.workers = 1
+    ev = next(e for e in c.code(Document.from_text(text, "n")).events if e.type == "ACCUSE")
+    assert (ev.cameo, ev.goldstein, ev.quad) == (STATEMENT_CAMEO, 0.0, "verbal_conflict")
+    assert c.sentence_pentas([text]) == [0]
+    shipped = next(e for e in coder.code(Document.from_text(text, "s")).events
+                   if e.type == "ACCUSE")
+    assert shipped.cameo != STATEMENT_CAMEO  # the shipped quad model: verbal conflict
+    assert coder.sentence_pentas([text]) == [3]
+    # material events keep their code whatever the quad model says
+    attack = "Serbian troops attacked Kosovo police near the border."
+    evs = c.code(Document.from_text(attack, "a")).events
+    assert evs and all(e.cameo != STATEMENT_CAMEO for e in evs if e.quad.startswith("material"))
+
+
 # -- the pair method and the pipeline -------------------------------------------------------
+
+
+def test_mentions_are_marked_as_noun_phrases(coder):
+    text = "About 120,000 Russian troops have massed near Kharkiv."
+    sdoc = coder.nlp(text)
+    a = text.index("Russian")
+    assert text[slice(*noun_phrase_span(sdoc, a, a + 7))] == "About 120,000 Russian troops"
+    text2 = "The Serbian army blocked the roads of Kosovo and Germany's decision came late."
+    sdoc2 = coder.nlp(text2)
+    s, k, g = text2.index("Serbian"), text2.index("Kosovo"), text2.index("Germany")
+    assert text2[slice(*noun_phrase_span(sdoc2, s, s + 7))] == "The Serbian army"
+    assert noun_phrase_span(sdoc2, k, k + 6) == (k, k + 6)  # a pobj noun: its own span
+    assert noun_phrase_span(sdoc2, g, g + 7) == (g, g + 7)  # a possessor stays itself (plv)
+    assert mark_pair(sdoc2, [(s, s + 7)], [(k, k + 6)]) == (
+        "<s>The Serbian army</s> blocked the roads of <t>Kosovo</t> and Germany's decision "
+        "came late.")
+    # widened spans that would overlap: each keeps its own
+    text3 = "Russian and Ukrainian officials met."
+    sdoc3 = coder.nlp(text3)
+    assert mark_pair(sdoc3, [(0, 7)], [(12, 21)]) == (
+        "<s>Russian</s> and <t>Ukrainian</t> officials met.")
+
+
+def test_code_and_eval_mark_the_same_noun_phrases(coder):
+    models = RecordingModels(meta={"type_rule": {"lexicon_bonus": 0.0, "min_override_p": 0.0}})
+    c = _with(coder, models)
+    c.workers = 1
+    text = "The Serbian army blocked the roads to Kosovo."
+    c.code(Document.from_text(text, "np"))
+    coded = [m for call in models.marked_calls for m in call if m and "<s>" in m]
+    models.marked_calls.clear()
+    s, k = text.index("Serbian"), text.index("Kosovo")
+    c.pair_types([text], [[(s, s + 7)]], [[(k, k + 6)]])
+    assert coded and models.marked_calls[-1][0] in coded
+    assert "<s>The Serbian army</s>" in models.marked_calls[-1][0]
+
 
 
 def test_mark_spans_and_plv_spans():

@@ -334,8 +334,16 @@ def fold_for_matching(text: str) -> Folded:
     return Folded(folded, index, homoglyphs, invisible, compat)
 
 
+@lru_cache(maxsize=1)
+def _conf_char() -> re.Pattern[str]:
+    """One look-alike letter (a text without any has nothing for ``conf_word`` to find)."""
+    return re.compile("[" + "".join(re.escape(c) for c in load_confusables()) + "]")
+
+
 def _fold_homoglyphs(text: str, conf_word: re.Pattern[str]) -> tuple[str, int]:
     """Replace look-alike letters inside Latin words, keeping the length."""
+    if _conf_char().search(text) is None:  # fast path: ``conf_word`` needs one
+        return text, 0
     table = load_confusables()
     out: list[str] | None = None
     n = 0

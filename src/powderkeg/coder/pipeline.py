@@ -28,6 +28,7 @@ number of workers).
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import gc
 import multiprocessing
@@ -42,6 +43,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import yaml
 
 from .. import __version__
@@ -57,7 +59,7 @@ from .language import (
     recase,
     sentence_language,
 )
-from .models.decision import TypeRule
+from .models.decision import TypeRule, apply_quad_prior
 from .quantities import QuantityMention, load_quantity_finder
 from .roles import (
     Annotator,
@@ -85,6 +87,11 @@ MODEL_FALLBACK_P = 0.5
 #: low on every class). On the CASE snippets the coder makes an ACLED-coded event for (261, 5-fold
 #: out-of-fold scores), event_type accuracy is 0.732 without it, 0.728 with it, 0.406 for the map.
 ACLED_MIN_SCORE = -0.6
+#: CAMEO code of a verbal event (PLOVER quad verbal cooperation or verbal conflict) in a sentence
+#: the quad model reads as neutral (its most probable penta class is 0: statements, calls): CAMEO
+#: "010" (make statement), Goldstein 0. The PLOVER type, mode and quad stay; PLOVER has no
+#: statement type. ``eval --format cameo-quad`` reads a sentence by its events' CAMEO codes.
+STATEMENT_CAMEO = "010"
 #: Sentences per worker below which a batch is not split across processes.
 MIN_SENTENCES_PER_WORKER = 150
 #: Runs of sentences per worker process (claimed one by one, so that workers finish together).
@@ -175,6 +182,9 @@ class _Candidate:
     actors: list[_Mention]
     targets: list[_Mention]
     from_parse: bool
+    #: the sentence with ``<s>``/``<t>`` around the noun phrases of the first actor and target
+    #: (:func:`mark_pair`): the type model's input for this candidate
+    marked: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +204,57 @@ class AcledDecision:
     case_label: str | None  # best CASE 2021 label (any of the 30)
     event_type: str | None  # ACLED event_type of the best ACLED label allowed (None: none)
     sub_event_type: str | None
+
+
+#: Dependency labels of a noun's pre-modifiers through which a mention ("Russian", "NATO") is
+#: widened to the noun phrase it modifies ("Russian troops"); not ``poss``: plv marks
+#: "<t>Germany</t>'s decision", not the possessor's phrase.
+_NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "nummod"})
+#: Right dependents of a noun that stay in its phrase ("the bombing of a military academy",
+#: "Saudi Crown Prince Mohammed bin Salman"); the phrase ends at the first other one.
+_NP_RIGHT = frozenset({"prep", "compound", "nummod", "appos"})
+
+
+def noun_phrase_span(sdoc: Any, start: int, end: int) -> tuple[int, int]:
+    """Character span of the noun phrase around the mention ``start:end`` of the parsed
+    sentence ``sdoc``, as ``plv_train.tsv`` marks actors: the mention's syntactic head, raised
+    through pre-modifier links to the noun it modifies, from that noun's left edge (determiner
+    and modifiers) to the noun, plus its prepositional, compound and appositive dependents
+    on the right. A mention whose head is not a noun, pronoun or number keeps its span."""
+    toks = [t for t in sdoc if t.idx < end and t.idx + len(t) > start]
+    if not toks:
+        return start, end
+    ids = {t.i for t in toks}
+    head = next((t for t in toks if t.head.i not in ids or t.head.i == t.i), toks[-1])
+    while (head.dep_ in _NP_MODIFIERS and head.head.i > head.i
+           and head.head.tag_.startswith("NN")):
+        head = head.head
+    if not head.tag_.startswith(("NN", "PRP", "CD")):
+        return start, end
+    right = head
+    for child in head.rights:
+        if child.dep_ not in _NP_RIGHT:
+            break
+        right = child.right_edge
+    return min(head.left_edge.idx, start), max(right.idx + len(right), end)
+
+
+def mark_pair(sdoc: Any, sources: Sequence[Any], targets: Sequence[Any]) -> str:
+    """The parsed sentence's text marked (:func:`mark_spans`) at the noun phrases
+    (:func:`noun_phrase_span`) of the source and target spans; where a widened source and
+    target span would overlap, both keep their own spans. ``code`` marks a candidate event's
+    first actor and target so, and ``eval --format plv`` the file's pair."""
+    text = sdoc.text
+
+    def spans(group: Sequence[Any]) -> list[tuple[int, int]]:
+        return [(sp.start, sp.end) if hasattr(sp, "start") else tuple(sp) for sp in group]
+
+    src, tgt = spans(sources), spans(targets)
+    wide_s = [noun_phrase_span(sdoc, a, b) for a, b in src]
+    wide_t = [noun_phrase_span(sdoc, a, b) for a, b in tgt]
+    if any(a < y and x < b for a, b in wide_s for x, y in wide_t):
+        wide_s, wide_t = src, tgt
+    return mark_spans(text, wide_s, wide_t)
 
 
 _PAIR_SOURCE = Actor(text="", code="source", name="source", kind="group")
@@ -477,21 +538,42 @@ class Coder:
         # an actor/target pair (what `eval --format plv` scores), the lexicon first otherwise
         flat = [(text, c) for _k, text, cands, _q in found for c in cands]
         sentence_probs = {job[0]: probs for job, probs in keep}
+        quad_cache: dict[str, Any] = {}  # penta probabilities per sentence, computed once
         decisions = iter(self.decide_types(
             [text for text, _ in flat],
-            [mark_spans(text, c.actors[:1], c.targets[:1]) for text, c in flat],
+            [c.marked for _text, c in flat],
             [None if c.trig.source == "model" else c.trig.type for _, c in flat],
             trigger_words=[c.trig.token.text for _, c in flat],
             pairs=[bool(c.actors and c.targets) for _, c in flat],
             prior_p=[sentence_probs[k] for k, _t, cands, _q in found for _c in cands],
+            quad_cache=quad_cache,
         ))
         for k, _text, cands, qms in found:
             unit = units[k]
             results[k].events = self._events_for_sentence(
                 docs[unit.doc], unit, cands, [next(decisions) for _ in cands], qms
             )
+        self._statements([(text, results[k].events) for k, text, _c, _q in found], quad_cache)
         self._acled_from_models([ev for res in results for ev in res.events])
         return results
+
+    def _statements(self, sentences: list[tuple[str, list[Event]]],
+                    cache: dict[str, Any] | None = None) -> None:
+        """Verbal events of sentences the quad model reads as neutral statements get the
+        CAMEO statement code (:data:`STATEMENT_CAMEO`); one quad call per such sentence."""
+        verbal = ("verbal_cooperation", "verbal_conflict")
+        todo = [(t, evs) for t, evs in sentences if any(ev.quad in verbal for ev in evs)]
+        if not todo:
+            return
+        Q = self.penta_proba([t for t, _ in todo], cache=cache)
+        if Q is None:
+            return
+        goldstein = self.ontology.goldstein(STATEMENT_CAMEO)
+        for (_t, evs), row in zip(todo, Q, strict=True):
+            if int(np.argmax(row)) == 0:
+                for ev in evs:
+                    if ev.quad in verbal:
+                        ev.cameo, ev.goldstein = STATEMENT_CAMEO, goldstein
 
     @staticmethod
     def _mention(doc: Document, folded: Folded | None, unit: _Unit, m: Any) -> _Mention:
@@ -541,7 +623,8 @@ class Coder:
         for trig in triggers:
             actors, targets, from_parse = self._trigger_roles(trig, mentions)
             if actors or targets:
-                out.append(_Candidate(trig, actors, targets, from_parse))
+                out.append(_Candidate(trig, actors, targets, from_parse,
+                                      mark_pair(sdoc, actors[:1], targets[:1])))
         return out
 
     def _trigger_roles(
@@ -599,6 +682,7 @@ class Coder:
         prior_p: Sequence[dict[str, float] | None] | None = None,
         models: Any = None,
         rule: TypeRule | None = None,
+        quad_cache: dict[str, Any] | None = None,
     ) -> list[TypeDecision]:
         """The PLOVER type of each candidate event, batched: the lexicon trigger's type
         (``None`` where no lexicon trigger) combined by ``rule`` (default :attr:`type_rule`)
@@ -625,7 +709,11 @@ class Coder:
         ask = [i for i in range(n) if not fixed[i]]
         if ask:
             labels, P = models.type_proba([texts[i] for i in ask], [marked[i] for i in ask])
-            got = self.decisions_from_proba(labels, P, [lexicon_types[i] for i in ask], rule)
+            rule = self.type_rule if rule is None else rule
+            Q = (self.penta_proba([texts[i] for i in ask], models, cache=quad_cache)
+                 if rule.quad_prior > 0 else None)
+            got = self.decisions_from_proba(labels, P, [lexicon_types[i] for i in ask], rule,
+                                            quad=Q)
             for i, dec in zip(ask, got, strict=True):
                 out[i] = dec
         for i in range(n):
@@ -645,12 +733,17 @@ class Coder:
         *,
         pairs: Sequence[bool] | None = None,
         known: Sequence[bool] | None = None,
+        quad: Any = None,
     ) -> list[TypeDecision]:
         """:meth:`decide_types` for probabilities already computed (``P`` rows per candidate;
-        ``known``: whether the model knows each trigger word, default yes)."""
+        ``known``: whether the model knows each trigger word, default yes; ``quad``: the quad
+        model's penta probabilities per row (:meth:`penta_proba`) for the rule's
+        ``quad_prior``, none if None)."""
         rule = self.type_rule if rule is None else rule
         lexicon_first = TypeRule(float("inf"), 0.0)
         labels = [str(lab) for lab in labels]
+        P = apply_quad_prior(P, [self.ontology.penta(lab) for lab in labels], quad,
+                             rule.quad_prior)
         out = []
         for i, (lex_type, row) in enumerate(zip(lexicon_types, P, strict=True)):
             lex_label = self._plv(lex_type) if lex_type else None
@@ -664,6 +757,24 @@ class Coder:
                                         float(row[j]), "model"))
         return out
 
+    def penta_proba(self, texts: Sequence[str], models: Any = None,
+                    cache: dict[str, Any] | None = None) -> Any:
+        """The quad model's probabilities of the penta classes 0-4 (columns in that order) for
+        each text, one model call per distinct text not in ``cache`` (text -> row; filled);
+        ``None`` without a quad model."""
+        models = self.models if models is None else models
+        if models is None or getattr(models, "quad_model", True) is None:
+            return None
+        cache = {} if cache is None else cache
+        new = [t for t in dict.fromkeys(texts) if t not in cache]
+        if new:
+            labels, P = models.quad_proba(new)
+            Q = np.zeros((len(new), 5))
+            for j, lab in enumerate(labels):
+                Q[:, int(lab)] = P[:, j]
+            cache.update(zip(new, Q, strict=True))
+        return np.array([cache[t] for t in texts]).reshape(len(texts), 5)
+
     def pair_lexicon_types(
         self,
         sentences: Sequence[str],
@@ -675,7 +786,17 @@ class Coder:
         as ``code``) put the source among the actors and the target among the targets wins
         (else one whose roles hold both, else one that holds either); ``None`` if no
         trigger's roles hold the pair, as ``code`` would then make no lexicon event for it."""
-        out: list[tuple[str, str] | None] = []
+        return [found for found, _ in self.pair_inputs(sentences, sources, targets)]
+
+    def pair_inputs(
+        self,
+        sentences: Sequence[str],
+        sources: Sequence[Sequence[tuple[int, int]]],
+        targets: Sequence[Sequence[tuple[int, int]]],
+    ) -> list[tuple[tuple[str, str] | None, str]]:
+        """Per sentence, from one parse: :meth:`pair_lexicon_types`' answer and the sentence
+        marked at the pair's noun phrases (:func:`mark_pair`, as ``code`` marks an event)."""
+        out: list[tuple[tuple[str, str] | None, str]] = []
         docs = self.nlp.pipe(list(sentences), batch_size=self.batch_size)
         for src, tgt, sdoc in zip(sources, targets, docs, strict=True):
             mentions = sorted(
@@ -694,7 +815,7 @@ class Coder:
                          else 1 if both else 0)
                 if score > best_score:
                     best, best_score = (trig.type, trig.token.text), score
-            out.append(best)
+            out.append((best, mark_pair(sdoc, src, tgt)))
         return out
 
     def pair_types(
@@ -708,11 +829,11 @@ class Coder:
     ) -> list[TypeDecision]:
         """The type ``code`` gives the event of a known actor/target pair: character spans of
         the source and target mentions per sentence (:meth:`pair_lexicon_types`, then
-        :meth:`decide_types` on the sentence marked at those spans). ``eval --format plv``
-        scores this."""
-        found = self.pair_lexicon_types(sentences, sources, targets)
-        marked = [mark_spans(s, src, tgt)
-                  for s, src, tgt in zip(sentences, sources, targets, strict=True)]
+        :meth:`decide_types` on the sentence marked at the noun phrases of those spans,
+        :func:`mark_pair`). ``eval --format plv`` scores this."""
+        got = self.pair_inputs(sentences, sources, targets)
+        found = [f for f, _ in got]
+        marked = [m for _, m in got]
         return self.decide_types(
             sentences, marked, [f[0] if f else None for f in found],
             trigger_words=[f[1] if f else None for f in found], models=models, rule=rule)
@@ -727,19 +848,27 @@ class Coder:
     def sentence_pentas(self, texts: Sequence[str], *, models: Any = None) -> list[int]:
         """Penta class (0-4) of each sentence as the coder sees it: each text is coded like a
         document by :meth:`code_documents`; where it yields events, the penta class of the
-        most confident event's PLOVER type (ontology; 1-4); where it yields none, the quad
-        model's class (``models`` overrides :attr:`models` for that model only, as in
-        cross-validation; without models, 0)."""
+        most confident event's CAMEO code (ontology: the root's class; 0 for the statement code
+        :data:`STATEMENT_CAMEO` that verbal events of a sentence the quad model reads as
+        neutral get; else that of its PLOVER type, 1-4); where it yields none, the quad
+        model's class (``models`` overrides :attr:`models` for the quad model only, as in
+        cross-validation: also in the type rule's quad prior and the statement step; without
+        models, 0)."""
         n = len(texts)
         if not n:
             return []
-        docs = list(self.code_documents(
+        coder = self
+        if models is not None and self.models is not None:
+            coder = copy.copy(self)
+            coder.models = _QuadFrom(self.models, models)
+        docs = list(coder.code_documents(
             Document.from_text(t, f"sentence {i + 1}") for i, t in enumerate(texts)))
         out: list[int | None] = []
         for doc in docs:
             if doc.events:
                 best = max(doc.events, key=lambda e: e.confidence)
-                out.append(int(self.ontology.penta(best.type)))
+                penta = self.ontology.penta_of_cameo(best.cameo) if best.cameo else None
+                out.append(int(self.ontology.penta(best.type) if penta is None else penta))
             else:
                 out.append(None)
         models = self.models if models is None else models
@@ -957,12 +1086,24 @@ class Coder:
         out: list[list[Place]] = []
         for folded in folds:
             places: list[Place] = []
-            if folded is not None:
-                for p in self.gazetteer.find(folded.text):
-                    if p.place not in places:
-                        places.append(p.place)
+            if folded is not None:  # first mention order, each place once (Place is hashable)
+                places = list(dict.fromkeys(p.place for p in self.gazetteer.find(folded.text)))
             out.append(places)
         return out
+
+
+class _QuadFrom:
+    """``base`` models with the quad model of ``quad`` (a cross-validation fold's)."""
+
+    def __init__(self, base: Any, quad: Any) -> None:
+        self._base, self._quad = base, quad
+        self.quad_model = quad.quad_model
+
+    def quad_proba(self, sentences: Sequence[str]) -> Any:
+        return self._quad.quad_proba(sentences)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
 
 
 def _subtree_spans(tok: Any) -> list[tuple[int, int]]:
@@ -1072,5 +1213,5 @@ def code_documents(docs: Iterable[Document], coder: Coder | None = None) -> Iter
 
 __all__ = [
     "AcledDecision", "Coder", "TypeDecision", "code_documents", "default_workers", "load_nlp",
-    "mark_spans",
+    "mark_pair", "mark_spans", "noun_phrase_span",
 ]

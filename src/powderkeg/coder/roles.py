@@ -198,9 +198,15 @@ class Annotator:
         }
         self._multi_lowers = [_lower_values(p[i]) for _, p, i, _ in self._multi]
         self._by_tag: dict[str, list[tuple[int, dict, dict[str, str]]]] = {}
+        # per (TAG, LOWER, DEP, IS_SPACE): the single-token hits, their merged attributes and
+        # the multi-token patterns whose own position (``index``) this token already matches
         self._attr_cache: dict[
             tuple[str, str, str, bool],
-            tuple[list[tuple[int, dict[str, str]]], dict[str, str]],
+            tuple[
+                list[tuple[int, dict[str, str]]],
+                dict[str, str],
+                list[tuple[int, list[dict], int, dict[str, str]]],
+            ],
         ] = {}
         self._lemma_cache: dict[tuple[str, str, str], str] = {}
 
@@ -231,10 +237,11 @@ class Annotator:
         return "TAG" not in spec or cls._ok({"TAG": spec["TAG"]}, {"TAG": tag})
 
     def _attrs(self, tok: Any) -> dict[str, str]:
-        feats = self._feats(tok)
-        key = (feats["TAG"], feats["LOWER"], feats["DEP"], feats["IS_SPACE"])
+        key = (tok.tag_, tok.lower_, tok.dep_, tok.is_space)  # the values of _feats(tok)
         single = self._attr_cache.get(key)
+        feats: dict[str, Any] | None = None
         if single is None:
+            feats = self._feats(tok)
             rules = self._by_tag.get(key[0])
             if rules is None:
                 rules = [r for r in self._single if self._tag_may_match(r[1], key[0])]
@@ -243,10 +250,17 @@ class Annotator:
             merged: dict[str, str] = {}
             for _, attrs in hits:
                 merged.update(attrs)
-            single = (hits, merged)
+            # the token's own position of a multi-token pattern depends on its features only
+            low = feats["LOWER"]
+            multi = [
+                rule
+                for rule, lowers in zip(self._multi, self._multi_lowers, strict=True)
+                if (lowers is None or low in lowers) and self._ok(rule[1][rule[2]], feats)
+            ]
+            single = (hits, merged, multi)
             self._attr_cache[key] = single
-        if self._multi:
-            extra = self._multi_hits(tok, feats)
+        if single[2]:
+            extra = self._multi_hits(tok, feats or self._feats(tok), single[2])
             if extra:
                 hits = sorted(single[0] + extra, key=lambda h: h[0])
                 merged = {}
@@ -255,18 +269,23 @@ class Annotator:
                 return merged
         return single[1]
 
-    def _multi_hits(self, tok: Any, feats: dict[str, Any]) -> list[tuple[int, dict[str, str]]]:
+    def _multi_hits(
+        self,
+        tok: Any,
+        feats: dict[str, Any],
+        candidates: list[tuple[int, list[dict], int, dict[str, str]]],
+    ) -> list[tuple[int, dict[str, str]]]:
+        """Multi-token patterns matched around ``tok``, among ``candidates`` (the patterns
+        whose position ``index`` the token itself matches, in rule order)."""
         doc, i = tok.doc, tok.i
+        n = len(doc)
         out = []
-        low = feats["LOWER"]
-        for (order, pattern, index, attrs), lowers in zip(self._multi, self._multi_lowers, strict=True):
-            if lowers is not None and low not in lowers:
-                continue
+        for order, pattern, index, attrs in candidates:
             start = i - index
-            if start < 0 or start + len(pattern) > len(doc) or not self._ok(pattern[index], feats):
+            if start < 0 or start + len(pattern) > n:
                 continue
             if all(
-                self._ok(spec, feats if start + k == i else self._feats(doc[start + k]))
+                start + k == i or self._ok(spec, self._feats(doc[start + k]))
                 for k, spec in enumerate(pattern)
             ):
                 out.append((order, attrs))

@@ -18,16 +18,19 @@ fold's model in place of the shipped one) predicts through the methods of the
 call:
 
 - ``plv``: ``Coder.pair_types``: the lexicon trigger whose roles hold the marked pair, combined
-  with the type model on the sentence marked at the pair by the shipped ``type_rule`` (what
+  with the type model on the sentence marked at the pair's noun phrases (``mark_pair``, as
+  ``code`` marks an event's first actor and target) by the shipped ``type_rule`` (what
   ``code`` does for every event with an actor and a target);
 - ``case2021`` / ``acled``: ``Coder.acled_decisions``, the call ``code`` makes for the ACLED
   fields of its events (``code`` then also checks the answer against the event's PLOVER type
   and keeps the ontology map's pair where they disagree; a snippet here has no PLOVER type);
   acled adds the gazetteer's most precise place;
 - ``cameo-quad``: ``Coder.sentence_pentas``: each sentence is coded; the penta class of the
-  PLOVER type of its most confident event, or, where ``code`` finds no event, the quad model's
-  class. This is the coder's own reading of the sentence; the quad model alone scores higher
-  (MODEL_CARD.md gives both) but ``code`` does not run it on sentences with events.
+  CAMEO code of its most confident event (that of its PLOVER type, or 0 for the statement
+  code ``code`` gives verbal events of a sentence the quad model reads as neutral), or, where
+  ``code`` finds no event, the quad model's class. This is the coder's own reading of the
+  sentence; the quad model alone scores higher (MODEL_CARD.md gives both); in ``code`` it
+  only sets the type rule's prior, the statement code and the class of event-less sentences.
 """
 
 from __future__ import annotations
@@ -356,6 +359,7 @@ def cross_validate(
     *,
     extra: Extra | None = None,
     lexicon_path: str | None = None,
+    quad_rows: Extra | None = None,
 ) -> dict:
     """Stratified ``folds``-fold cross-validation on ``path``: a fresh model (same
     specification as the shipped one) is trained on k-1 folds (plus ``extra`` rows, if given)
@@ -372,6 +376,12 @@ def cross_validate(
     ``extra`` rows are ``(document, label, weight)`` added to every training fold (e.g. other
     data sets); rows whose document is in the evaluated file are dropped so no held-out text
     is trained on.
+
+    plv and the type rule's quad prior: the quad model whose penta probabilities the rule may
+    multiply in is refitted without the held-out sentences (outer and, for the inner tuning,
+    inner), on ``quad_rows`` (``(sentence, penta label, weight)``, e.g. the quad model's
+    training rows), or, without them, on the training rows' sentences labelled with the penta
+    class of their gold type. The prior's exponent is tuned with the rule.
     """
     items = read_items(fmt, path)
     if folds < 2:
@@ -384,7 +394,7 @@ def cross_validate(
     extra_rows = [r for r in (extra or ()) if _norm(_strip_marks(r[0])) not in own]
     splits = _splits(y, folds, seed)
     if fmt == "plv":
-        return _cv_plv(items, docs, y, splits, folds, seed, extra_rows, lexicon_path)
+        return _cv_plv(items, docs, y, splits, folds, seed, extra_rows, lexicon_path, quad_rows)
     coder = the_coder()
     preds: list[Any] = [None] * len(items)
     fold_acc: list[float] = []
@@ -423,21 +433,28 @@ def cross_validate(
 
 
 def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list, folds: int,
-            seed: int, extra_rows: Extra, lexicon_path: str | None) -> dict:
+            seed: int, extra_rows: Extra, lexicon_path: str | None,
+            quad_rows: Extra | None = None) -> dict:
     """Nested CV of ``Coder.pair_types`` (see :func:`cross_validate`)."""
     from powderkeg.coder.models import TYPE_LABELS
-    from powderkeg.coder.models.decision import TypeRule, tune_rule
-    from powderkeg.coder.pipeline import mark_spans
-
+    from powderkeg.coder.models.decision import (
+        PRIOR_GRID,
+        TypeRule,
+        apply_quad_prior,
+        tune_rule,
+    )
     coder = the_coder()
     sents, srcs, tgts = _plv_inputs(items)
     t0 = time.perf_counter()
-    found = coder.pair_lexicon_types(sents, srcs, tgts)  # parsed once; no model involved
+    # parsed once; no model involved: the lexicon's answer for the pair and the sentence
+    # marked at the pair's noun phrases, as ``Coder.pair_types`` (and ``code``) mark it
+    inputs = coder.pair_inputs(sents, srcs, tgts)
     seconds = time.perf_counter() - t0
+    found = [f for f, _ in inputs]
+    marked = [m for _, m in inputs]
     lex = [f[0] if f else None for f in found]
     words = [f[1] if f else None for f in found]
     lex_labels = [coder._plv(t) if t else None for t in lex]
-    marked = [mark_spans(s, a, b) for s, a, b in zip(sents, srcs, tgts, strict=True)]
     labels = sorted(set(TYPE_LABELS) | set(y) | {r[1] for r in extra_rows})
     ylist = list(y)
 
@@ -449,6 +466,27 @@ def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list,
             out[:, labels.index(str(lab))] = P[:, j]
         return out
 
+    penta_of = [coder.ontology.penta(lab) for lab in labels]
+    norms = [_norm(it.text) for it in items]
+
+    def quad_q(held_out: Sequence[int]) -> np.ndarray:
+        """Penta probabilities of the ``held_out`` rows from a quad model fitted without
+        their sentences (nor any other excluded below)."""
+        out_keys = {norms[i] for i in held_out} | excluded
+        if quad_rows is not None:
+            rows = [r for r in quad_rows if _norm(_strip_marks(r[0])) not in out_keys]
+        else:
+            rows = [(items[i].text, str(coder.ontology.penta(str(y[i]))), 1.0)
+                    for i in range(len(items)) if norms[i] not in out_keys]
+        qm = _model_for("cameo-quad", lexicon_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            qm.fit([r[0] for r in rows], [r[1] for r in rows],
+                   sample_weight=[float(r[2]) for r in rows])
+        return coder.penta_proba([sents[i] for i in held_out], FoldModels(quad_model=qm))
+
+    excluded: set[str] = set()
+    Q = np.zeros((len(items), 5))
     P = np.zeros((len(items), len(labels)))
     preds: list[str] = [""] * len(items)
     fold_acc: list[float] = []
@@ -460,18 +498,24 @@ def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list,
         P[te] = proba(model, te)
         known[te] = FoldModels(type_model=model).type_knows([words[i] for i in te])
         seconds += time.perf_counter() - t0
+        excluded = set()
+        Q[te] = quad_q(te)
         # inner CV on the training rows alone: out-of-fold probabilities to tune the rule
+        excluded = {norms[i] for i in te}  # no quad model of the tuning sees the held-out fold
         P_in = np.zeros((len(tr), len(labels)))
+        Q_in = np.zeros((len(tr), 5))
         known_in = np.zeros(len(tr), dtype=bool)
         for itr, ite in _splits(y[tr], folds - 1, seed):
             inner = _fit("plv", lexicon_path, docs, ylist, tr[itr], extra_rows)
             P_in[ite] = proba(inner, tr[ite])
+            Q_in[ite] = quad_q(tr[ite])
             known_in[ite] = FoldModels(type_model=inner).type_knows([words[i] for i in tr[ite]])
-        rule, _ = tune_rule([lex_labels[i] for i in tr], labels, P_in, y[tr], known=known_in)
+        rule, _ = tune_rule([lex_labels[i] for i in tr], labels, P_in, y[tr], known=known_in,
+                            Q=Q_in, penta_of_label=penta_of)
         fold_rules.append(rule.to_meta())
         t0 = time.perf_counter()
         got = coder.decisions_from_proba(labels, P[te], [lex[i] for i in te], rule,
-                                         known=list(known[te]))
+                                         known=list(known[te]), quad=Q[te])
         seconds += time.perf_counter() - t0
         for i, d in zip(te, got, strict=True):
             preds[i] = d.label or ""
@@ -480,15 +524,19 @@ def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list,
     gold = list(y)
 
     def acc(rule: TypeRule, gate: bool = True) -> float:
-        got = rule.choose_all(lex_labels, labels, P, known=known if gate else None)
+        Pp = apply_quad_prior(P, penta_of, Q, rule.quad_prior)
+        got = rule.choose_all(lex_labels, labels, Pp, known=known if gate else None)
         return float(np.mean(np.asarray(got) == y))
 
-    best_all, best_all_acc = tune_rule(lex_labels, labels, P, gold, known=known)
+    best_all, best_all_acc = tune_rule(lex_labels, labels, P, gold, known=known, Q=Q,
+                                       penta_of_label=penta_of)
     result["cv"] = {
         "folds": folds, "seed": seed, "fold_accuracy": fold_acc, "extra_rows": len(extra_rows),
         "type_rules": {
             "nested": {"accuracy": result["accuracy"], "per_fold": fold_rules},
             "model_alone": acc(TypeRule(0.0, 0.0), gate=False),
+            "model_alone_with_quad_prior": {
+                str(a): acc(TypeRule(0.0, 0.0, a), gate=False) for a in PRIOR_GRID if a},
             "lexicon_first": acc(TypeRule(float("inf"), 0.0)),
             "lexicon_words_unknown_to_model": int(sum(
                 t is not None and not k for t, k in zip(lex, known, strict=True))),

@@ -53,6 +53,15 @@ from powderkeg.types import PLACE_PRECISIONS, Place
 
 __all__ = ["Entry", "Gazetteer", "PlaceMention", "load_gazetteer"]
 
+#: tokens of a scanned text: start offsets, end offsets, token strings
+_Toks = tuple[list[int], list[int], list[str]]
+
+
+@lru_cache(maxsize=262144)
+def _fold(token: str) -> str:
+    """``_text.fold`` of one token of running text, cached (words repeat a lot)."""
+    return T.fold(token)
+
 # Candidate kinds; a candidate is coded ``entry_index * 8 + kind``.
 CURATED, CITY, CITY_ALT, WEAK, DEMONYM, BLOCK = range(6)
 MAX_TOKENS = 8
@@ -158,6 +167,12 @@ class Gazetteer:
         self._load_cities()
         for key, codes in self._index.items():
             self._index[key] = codes[0] if len(codes) == 1 else tuple(codes)
+        # First words of the names whose first token may be written in lower case in text
+        # (a case pattern not starting with "U"); every other name needs a capital first letter
+        # (see _case_ok), so the scan skips lower-case tokens not in this set.
+        self._free_first = frozenset(
+            key.partition(" ")[0] for (key, _), pat in self._patterns.items() if pat[:1] != ("U",)
+        )
         self.stats = {
             "entries": len(self._entries),
             "countries": len(self._country),
@@ -201,6 +216,9 @@ class Gazetteer:
         self._re_with = re.compile(r"\s+(?:with|and)\s+(?:the\s+)?", re.I)
         self._re_dash = re.compile(r"\s*[-\u2010\u2011\u2012\u2013\u2014/]\s*")
         self._re_pair_after = re.compile(rf"\s+(?P<bw>{bw})\b", re.I)
+        # every border pattern above needs one of the border words: a text with none of them
+        # anywhere skips those patterns
+        self._re_any_bw = re.compile(bw, re.I)
         alt = rules.get("alternate_names") or {}
         self._alt_min_pop = int(alt.get("min_population", 0))
         self._alt_all = frozenset(str(c) for c in alt.get("all_cities_in") or [])
@@ -455,56 +473,65 @@ class Gazetteer:
         )
         return self._borders_pass(text, hits, ctx_given, ctx_all)
 
-    def _scan(self, text: str) -> tuple[list[tuple[int, int, str]], list[str], list[_Raw]]:
-        toks = [(m.start(), m.end(), m.group()) for m in T.TOKEN.finditer(text)]
-        folded = [T.fold(t[2]) for t in toks]
+    def _scan(self, text: str) -> tuple[_Toks, list[str], list[_Raw]]:
+        # three flat lists, not a tuple per token: a long text would otherwise leave tens of
+        # thousands of tuples for the garbage collector to track
+        words = T.TOKEN.findall(text)
+        starts = [m.start() for m in T.TOKEN.finditer(text)]
+        ends = [s + len(w) for s, w in zip(starts, words, strict=True)]
+        toks = (starts, ends, words)
+        folded = [_fold(w) for w in words]
         raws: list[_Raw] = []
-        n = len(toks)
+        n = len(words)
         first = self._first
-        i = 0
-        while i < n:
-            maxlen = first.get(folded[i])
+        free_first = self._free_first
+        codes_of = self._codes
+        case_ok = self._case_ok
+        joinable = T.joinable
+        resume = 0  # tokens before this lie inside a name already found
+        # Only a token that starts some name, and is capitalised unless a case pattern lets
+        # that name start in lower case, can start a match: visit just those, in order.
+        for i in [
+            k
+            for k, f in enumerate(folded)
+            if f in first and (words[k][:1].isupper() or f in free_first)
+        ]:
+            if i < resume:
+                continue
+            maxlen = first[folded[i]]
             if not maxlen:
-                i += 1
                 continue
             limit = 1
-            while (
-                limit < maxlen
-                and i + limit < n
-                and T.joinable(
-                    text[toks[i + limit - 1][1] : toks[i + limit][0]], folded[i + limit - 1]
-                )
-            ):
+            while limit < maxlen and i + limit < n:
+                gap = text[ends[i + limit - 1] : starts[i + limit]]
+                if gap != " " and not joinable(gap, folded[i + limit - 1]):
+                    break
                 limit += 1
-            found = None
             for length in range(limit, 0, -1):
                 key = " ".join(folded[i : i + length]) if length > 1 else folded[i]
-                codes = self._codes(key)
+                codes = codes_of(key)
                 if not codes:
                     continue
-                ok = tuple(c for c in codes if self._case_ok(key, c, toks, folded, i, length))
+                ok = tuple(c for c in codes if case_ok(key, c, toks, folded, i, length))
                 if ok:
-                    found = _Raw(i, i + length, key, ok, toks[i][0], toks[i + length - 1][1])
+                    raws.append(_Raw(i, i + length, key, ok, starts[i], ends[i + length - 1]))
+                    resume = i + length
                     break
-            if found is None:
-                i += 1
-            else:
-                raws.append(found)
-                i = found.j
         return toks, folded, raws
 
     def _case_ok(
         self,
         key: str,
         code: int,
-        toks: list[tuple[int, int, str]],
+        toks: _Toks,
         folded: list[str],
         i: int,
         length: int,
     ) -> bool:
+        words = toks[2]
         pattern = self._patterns.get((key, code))
         if pattern is None:  # default rule for city names
-            t0 = toks[i][2]
+            t0 = words[i]
             if not t0[:1].isupper():
                 return False  # "nice", "reading"
             if (
@@ -514,13 +541,13 @@ class Gazetteer:
             ):
                 return False  # acronyms: "UN", "OF", "SUV"; "SANA" is not Sanaa's "Sana"
             for k in range(i + 1, i + length):
-                if not toks[k][2][:1].isupper() and folded[k] not in self._particles:
+                if not words[k][:1].isupper() and folded[k] not in self._particles:
                     return False
             return True
         for k, p in enumerate(pattern):
             if p == "-":
                 continue
-            tok = toks[i + k][2]
+            tok = words[i + k]
             if p == "U":
                 if not tok[:1].isupper():
                     return False
@@ -548,13 +575,14 @@ class Gazetteer:
     def _choose(
         self,
         text: str,
-        toks: list[tuple[int, int, str]],
+        toks: _Toks,
         folded: list[str],
         raws: list[_Raw],
         n: int,
         ctx_given: frozenset[str],
         ctx_text: frozenset[str],
     ) -> _Hit | None:
+        starts, ends, words = toks
         raw = raws[n]
         if any((c & 7) == BLOCK for c in raw.codes):
             return None
@@ -568,11 +596,11 @@ class Gazetteer:
             if not cands:
                 return _Hit(raw.start, raw.end, demonyms[0] >> 3, DEMONYM)
         cands = [c for c in raw.codes if (c & 7) != DEMONYM]
-        prev = raw.i - 1 if raw.i > 0 and text[toks[raw.i - 1][1] : raw.start].isspace() else -1
-        nxt = raw.j if raw.j < len(toks) and text[raw.end : toks[raw.j][0]].isspace() else -1
+        prev = raw.i - 1 if raw.i > 0 and text[ends[raw.i - 1] : raw.start].isspace() else -1
+        nxt = raw.j if raw.j < len(words) and text[raw.end : starts[raw.j]].isspace() else -1
         person_context = (
-            prev >= 0 and folded[prev] in self._titles and toks[prev][2][:1].isupper()
-        ) or (nxt >= 0 and folded[nxt] in self._org_suffixes and toks[nxt][2][:1].isupper())
+            prev >= 0 and folded[prev] in self._titles and words[prev][:1].isupper()
+        ) or (nxt >= 0 and folded[nxt] in self._org_suffixes and words[nxt][:1].isupper())
         if person_context:
             cands = [
                 c for c in cands if self._entries[c >> 3].precision != "city" and (c & 7) != WEAK
@@ -591,7 +619,7 @@ class Gazetteer:
     def _cued(
         self,
         text: str,
-        toks: list[tuple[int, int, str]],
+        toks: _Toks,
         folded: list[str],
         raws: list[_Raw],
         n: int,
@@ -607,6 +635,7 @@ class Gazetteer:
         has 100,000+ people, is curated, or lies in a context country; for common words (not
         person names) also for a city of 1,000,000+ or of 100,000+ in a context country.
         """
+        starts, _, words = toks
         e = self._entries[code >> 3]
         if e.precision == "country":
             return True
@@ -626,9 +655,9 @@ class Gazetteer:
             return False
         j = raw.j
         if (
-            j < len(toks)
-            and toks[j][2][:1].isupper()
-            and text[raw.end : toks[j][0]].isspace()
+            j < len(words)
+            and words[j][:1].isupper()
+            and text[raw.end : starts[j]].isspace()
             and not (nxt_raw is not None and nxt_raw.i == j)
         ):
             return False  # "Vladimir Putin", "Human Rights"
@@ -639,7 +668,7 @@ class Gazetteer:
         if (
             not locative
             and prev >= 0
-            and toks[prev][2][:1].isupper()
+            and words[prev][:1].isupper()
             and not (n > 0 and raws[n - 1].j == prev + 1)
         ):
             return False  # "European Union", "Joe Biden"
@@ -661,6 +690,12 @@ class Gazetteer:
         self, text: str, hits: list[_Hit], ctx_given: frozenset[str], ctx_all: frozenset[str]
     ) -> list[PlaceMention]:
         out: list[PlaceMention] = []
+        if not self._re_any_bw.search(text):  # no border phrase possible (see below)
+            for h in hits:
+                if h.kind != DEMONYM or not self._country_like(h):
+                    e = self._entries[h.entry]
+                    out.append(PlaceMention(h.start, h.end, e.place(text[h.start : h.end])))
+            return out
         k = 0
         while k < len(hits):
             h = hits[k]

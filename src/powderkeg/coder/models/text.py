@@ -54,8 +54,19 @@ class Parsed:
     @property
     def matches(self) -> list[Match]:
         if self._matches is None:
-            self._matches = self.lexicon.match(self.upper) if self.lexicon is not None else []
+            self._matches = (
+                list(_lexicon_matches(self.lexicon, tuple(self.upper)))
+                if self.lexicon is not None
+                else []
+            )
         return self._matches
+
+
+@lru_cache(maxsize=8192)
+def _lexicon_matches(lexicon: CameoLexicon, upper: tuple[str, ...]) -> tuple[Match, ...]:
+    """``lexicon.match`` of upper-case tokens, cached: several models read the same sentence
+    (and the pairs of one sentence share its tokens). The lexicon is immutable once loaded."""
+    return tuple(lexicon.match(upper))
 
 
 def parse(doc: str, lexicon: CameoLexicon | None = None) -> Parsed:
@@ -243,9 +254,29 @@ def _cue_table() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(set(pairs), key=lambda p: (-len(p[0]), p)))
 
 
+@lru_cache(maxsize=1)
+def _cue_prefixes() -> tuple[dict[str, frozenset[str]], tuple[int, ...]]:
+    """The cue table as prefix -> groups, and the distinct prefix lengths."""
+    by_prefix: dict[str, set[str]] = {}
+    for pre, g in _cue_table():
+        by_prefix.setdefault(pre, set()).add(g)
+    lengths = tuple(sorted({len(pre) for pre in by_prefix}))
+    return {k: frozenset(v) for k, v in by_prefix.items()}, lengths
+
+
 @lru_cache(maxsize=65536)
 def _cues_of(token: str) -> tuple[str, ...]:
-    return tuple(sorted({g for pre, g in _cue_table() if token.startswith(pre)}))
+    """Cue groups of every prefix in the table that ``token`` starts with, sorted."""
+    by_prefix, lengths = _cue_prefixes()
+    n = len(token)
+    groups: set[str] = set()
+    for k in lengths:
+        if k > n:
+            break
+        hit = by_prefix.get(token[:k])
+        if hit:
+            groups |= hit
+    return tuple(sorted(groups))
 
 
 ACTOR_CUES = frozenset({"NSA_ACTOR", "GOV_ACTOR", "POLICE", "CROWD"})
