@@ -196,14 +196,10 @@ def detect_language(text: str) -> LanguageGuess:
     words = _WORD.findall(sample.lower())
     if len(words) < MIN_WORDS:
         return LanguageGuess(True, "undetermined", "too short to tell")
-    en, other, n_other = _function_words(words)
-    if n_other >= 2 and n_other > 2 * en:
-        name = load_stopwords().names[other]
-        return LanguageGuess(
-            False,
-            name,
-            f"{name}: {n_other} of {len(words)} words are {name} function words, {en} English",
-        )
+    foreign = _foreign_by_words(words, min_other=2)
+    if foreign is not None:
+        return foreign
+    en = _function_words(words)[0]
     return LanguageGuess(True, "English", f"{en} of {len(words)} words are English function words")
 
 
@@ -216,8 +212,14 @@ def sentence_language(sentence: str) -> LanguageGuess | None:
     words = _WORD.findall(sentence.lower())
     if len(words) < 6:
         return None
+    return _foreign_by_words(words, min_other=3)
+
+
+def _foreign_by_words(words: list[str], *, min_other: int) -> LanguageGuess | None:
+    """Not English when another language's function words are at least ``min_other`` and more
+    than twice the English ones."""
     en, other, n_other = _function_words(words)
-    if n_other >= 3 and n_other > 2 * en:
+    if n_other >= min_other and n_other > 2 * en:
         name = load_stopwords().names[other]
         return LanguageGuess(
             False,
