@@ -48,8 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from powderkeg._yaml import parse_yaml
 from powderkeg.errors import InputError
 
 KINDS = ("state", "igo", "substate", "group", "region")
@@ -370,10 +369,7 @@ def _read_yaml(cat: Catalog, path: Path, label: str) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(label, f"cannot read actor file: {exc}") from None
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        doc = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        raise InputError(label, f"not valid YAML: {str(exc).splitlines()[0]}") from None
+        doc = parse_yaml(text, label)
     except ValueError as exc:  # e.g. a date such as 2020-13-01 that YAML reads as a timestamp
         raise InputError(label, f"bad value (an office date?): {exc}") from None
     if doc is None:

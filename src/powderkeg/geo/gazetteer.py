@@ -45,8 +45,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from powderkeg._yaml import parse_yaml
 from powderkeg.errors import InputError
 from powderkeg.geo import _text as T
 from powderkeg.types import PLACE_PRECISIONS, Place
@@ -66,7 +65,6 @@ def _fold(token: str) -> str:
 CURATED, CITY, CITY_ALT, WEAK, DEMONYM, BLOCK = range(6)
 MAX_TOKENS = 8
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(slots=True)
@@ -881,12 +879,7 @@ def _data_text(name: str) -> str:
 
 
 def _load_yaml(text: str, where: str) -> dict[str, Any]:
-    try:
-        doc = yaml.load(text, Loader=_LOADER)  # noqa: S506 - safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(where, f"not valid YAML{line}") from None
+    doc = parse_yaml(text, where)
     if not isinstance(doc, dict):
         raise InputError(where, "expected a YAML mapping at the top level")
     return doc

@@ -16,8 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from powderkeg._yaml import parse_yaml
 from powderkeg.errors import InputError
 from powderkeg.types import QUADS
 
@@ -460,11 +459,10 @@ class Ontology:
 # ------------------------------------------------------------------------------- loading
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise OntologyError(str(path), "file not found") from exc
-    except yaml.YAMLError as exc:
-        raise OntologyError(str(path), f"not valid YAML: {exc}".splitlines()[0]) from exc
+    data = parse_yaml(text, str(path), error=OntologyError)
     if not isinstance(data, dict):
         raise OntologyError(str(path), "expected a mapping at the top level")
     return data

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from powderkeg._yaml import parse_yaml
 from powderkeg.errors import InputError
 from powderkeg.types import FACTUALITIES, QUADS, Event
 from powderkeg.watch.frame import (
@@ -359,11 +359,7 @@ def parse_catalogue(data: Any, source: str) -> list[Indicator]:
 
 
 def _parse_text(text: str, source: str) -> list[Indicator]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(source, f"not valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse_catalogue(data, source)
+    return parse_catalogue(parse_yaml(text, source), source)
 
 
 @lru_cache(maxsize=1)

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from powderkeg._yaml import parse_yaml
 from powderkeg.errors import InputError
 from powderkeg.watch.frame import (
     PLOVER_TYPES,
@@ -306,11 +306,7 @@ def load_theatre_file(path: Path | str) -> Theatre:
 
 
 def _parse_text(text: str, source: str) -> Theatre:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(source, f"not valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse_theatre(data, source)
+    return parse_theatre(parse_yaml(text, source), source)
 
 
 @lru_cache(maxsize=1)
