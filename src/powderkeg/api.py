@@ -149,10 +149,8 @@ def link(
         return _link(str(events_csv), seed=seed)
     if not theatres or len(theatres) < 2:
         raise UsageError("--db needs --theatres with at least two theatre ids, e.g. ukraine,serbia-kosovo")
-    import pandas as pd
-
     from .store import Store
-    from .watch import load_theatres
+    from .watch import load_theatres, theatre_streams
 
     known = load_theatres()
     missing = [t for t in theatres if t not in known]
@@ -160,11 +158,8 @@ def link(
         raise UsageError(f"unknown theatre(s) {', '.join(missing)}; known: {', '.join(sorted(known))}")
     with Store(db, read_only=True) as store:
         events = store.events(quantities=True)
-    frames = []
-    for tid in theatres:
-        sub = events[known[tid].matches(events) & events["date"].notna()]
-        frames.append(pd.DataFrame({"time": pd.to_datetime(sub["date"]).dt.strftime("%Y-%m-%d"), "stream": tid}))
-    return _link(pd.concat(frames, ignore_index=True), seed=seed, theatres=list(theatres))
+    streams = theatre_streams(events, {t: known[t] for t in theatres})
+    return _link(streams, seed=seed, theatres=list(theatres))
 
 
 # ---------------------------------------------------------------- watch: trend, alerts, export

@@ -167,17 +167,12 @@ def _link_section(
         from ..link import link
     except ImportError:
         return []
-    rows = []
-    for tid, theatre in theatres.items():
-        if not len(events):
-            break
-        sub = events[theatre.matches(events) & events["date"].notna()]
-        sub = sub[sub["quad"].isin(["material_conflict", "verbal_conflict"])]
-        rows.append(pd.DataFrame({"time": pd.to_datetime(sub["date"]).dt.strftime("%Y-%m-%d"), "stream": tid}))
+    from ..watch import theatre_streams
+
     lines = ["## Links between theatres", ""]
-    if not rows:
+    data = theatre_streams(events, theatres, quads=("material_conflict", "verbal_conflict"))
+    if data.empty:
         return lines + ["- no events"]
-    data = pd.concat(rows, ignore_index=True)
     data = data[data["stream"].isin(data["stream"].value_counts().index[:5])]
     try:
         result = link(data, seed=0)

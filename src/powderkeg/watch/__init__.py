@@ -26,6 +26,7 @@ from powderkeg.watch.theatres import (
     load_theatre_file,
     load_theatres,
     resolve_theatre,
+    theatre_streams,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "load_indicators",
     "load_theatre_file",
     "load_theatres",
+    "theatre_streams",
     "match_indicators",
     "media_volume_series",
     "plot_trend",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -349,3 +350,21 @@ def resolve_theatre(theatre: Theatre | str, extra_dir: Path | str | None = None)
     if theatre not in known:
         raise InputError(str(theatre), "no such theatre (known: " + ", ".join(known) + ")")
     return known[theatre]
+
+
+def theatre_streams(
+    df: pd.DataFrame, theatres: Mapping[str, Theatre], quads: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Event streams for the link stage: one row (``time`` as an ISO date, ``stream`` the theatre
+    id) per dated event of each theatre, optionally only events of the given quad classes. An
+    event in two theatres is in both streams."""
+    frames = [pd.DataFrame({"time": pd.Series(dtype=str), "stream": pd.Series(dtype=str)})]
+    for tid, theatre in theatres.items():
+        if not len(df):
+            break
+        sub = df[theatre.matches(df) & df["date"].notna()]
+        if quads is not None:
+            sub = sub[sub["quad"].isin(list(quads))]
+        dates = pd.to_datetime(sub["date"]).dt.strftime("%Y-%m-%d")
+        frames.append(pd.DataFrame({"time": dates.to_numpy(), "stream": tid}))
+    return pd.concat(frames, ignore_index=True)
