@@ -58,14 +58,48 @@ def _print_json(obj: Any) -> None:
 
 @contextmanager
 def _progress(label: str, enabled: bool, length: int | None = None) -> Any:
-    """A progress bar on stderr when it is a terminal (or forced), else a no-op."""
+    """A rich progress bar on stderr when it is a terminal, else a no-op (yields None).
+
+    Yields ``update(n=1)``; without ``length`` the bar pulses and counts what is done.
+    """
     if not enabled:
         yield None
         return
-    with click.progressbar(
-        length=length, label=label, file=sys.stderr, show_pos=True, show_eta=length is not None
-    ) as bar:
-        yield bar.update
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    count = MofNCompleteColumn() if length else TextColumn("{task.completed} done")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count, TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task(label, total=length)
+
+        def update(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield update
+
+
+@contextmanager
+def _stages(label: str, enabled: bool) -> Any:
+    """A spinner with the current stage on stderr (terminal only); yields ``step(stage, n)``."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    with Console(file=sys.stderr).status(f"{label}...") as status:
+
+        def step(stage: str, n: int = 0) -> None:
+            status.update(f"{label}: {stage}" + (f" ({n} rows)" if n else ""))
+
+        yield step
 
 
 def _want_progress(json_out: bool, quiet: bool) -> bool:
@@ -83,8 +117,19 @@ def _validate_date(ctx: click.Context, param: click.Parameter, value: str | None
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
+def _validate_doc_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--date: YYYY-MM-DD, YYYY-MM or YYYY (events dated from it get that precision)."""
+    if value is None:
+        return None
+    from .read.dates import parse_partial_date
+
+    if parse_partial_date(value)[0] is None:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY")
+    return value.strip()
+
+
 _input_options = [
-    click.option("--date", callback=_validate_date, help="Document date YYYY-MM-DD for relative dates when the input has none."),
+    click.option("--date", callback=_validate_doc_date, help="Document date YYYY-MM-DD (or YYYY-MM, YYYY: events dated from it get month/year precision) for relative dates when the input has none."),
     click.option("--encoding", default=None, help="Text encoding of the inputs (default UTF-8), e.g. latin-1 or cp1252."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=api.DEFAULT_MAX_BYTES, show_default=True, help="Files above this size are quarantined, not read."),
 ]  # fmt: skip
@@ -120,7 +165,12 @@ def demo(out_dir: str, json_out: bool, quiet: bool) -> None:
 
     Example: powderkeg demo --out /tmp/pk-demo
     """
-    with _progress("coding sample articles", _want_progress(json_out, quiet)) as update:
+    total = None
+    if _want_progress(json_out, quiet):
+        from .show.demo import sample_articles
+
+        total = sum(1 for d in sample_articles() if not isinstance(d, Problem))
+    with _progress("coding sample articles", _want_progress(json_out, quiet), total) as update:
         result = api.demo(out_dir, progress=update)
     if json_out:
         _print_json(result)
@@ -189,13 +239,15 @@ def brief(path: str, date: str | None, encoding: str | None, max_bytes: int) -> 
 @click.option("--cv", type=click.IntRange(min=0), default=0, help="k-fold cross-validation: retrain on k-1 folds, score the held-out fold (for dev files the shipped model saw).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "json_out", is_flag=True, help="Print the Metrics JSON.")
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @handle_errors
-def eval_(fmt: str, path: str, cv: int, seed: int, json_out: bool) -> None:
+def eval_(fmt: str, path: str, cv: int, seed: int, json_out: bool, quiet: bool) -> None:
     """Score the coder on a labelled file, with the same configuration as `code`.
 
     Example: powderkeg eval --format plv ../shared/data/plover/plv_train.tsv --cv 5
     """
-    metrics = api.evaluate(fmt, path, cv=cv, seed=seed)
+    with _stages(f"scoring {path}" + (f" ({cv}-fold)" if cv else ""), _want_progress(json_out, quiet)):
+        metrics = api.evaluate(fmt, path, cv=cv, seed=seed)
     if json_out:
         _print_json(metrics)
         return
@@ -240,8 +292,9 @@ def _report_counts(counts: Any, json_out: bool) -> None:
 @click.argument("path")
 @click.option("--db", required=True, help="DuckDB file (created if missing).")
 @click.option("--json", "json_out", is_flag=True, help="Print Counts as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @handle_errors
-def import_(fmt: str, path: str, db: str, json_out: bool) -> None:
+def import_(fmt: str, path: str, db: str, json_out: bool, quiet: bool) -> None:
     """Import an event dataset into the store, mapped to PLOVER, with provenance.
 
     Importing the same file twice adds 0 rows; malformed rows are quarantined with their line.
@@ -250,7 +303,8 @@ def import_(fmt: str, path: str, db: str, json_out: bool) -> None:
 
     Example: powderkeg import --format ucdp ged.csv --db events.duckdb
     """
-    counts = api.import_dataset(path, fmt=fmt, db=db)
+    with _stages(f"importing {path}", _want_progress(json_out, quiet)) as step:
+        counts = api.import_dataset(path, fmt=fmt, db=db, progress=step)
     _report_counts(counts, json_out)
 
 
@@ -273,14 +327,64 @@ def link(events_csv: str | None, db: str | None, theatres: str | None, seed: int
     if json_out:
         _print_json(result)
         return
-    click.echo(f"verdict: {result['verdict']}")
-    streams = result["streams"]
-    for i, to in enumerate(streams):
-        for j, fr in enumerate(streams):
-            click.echo(
-                f"{fr:>16} -> {to:<16} {result['branching'][i][j]:.3f} "
-                f"[{result['branching_ci_low'][i][j]:.3f}, {result['branching_ci_high'][i][j]:.3f}]"
-            )
+    click.echo(_link_text(result))
+
+
+def _cell_at(matrix: Any, i: int, j: int) -> float | None:
+    """``matrix[i][j]`` as a float, or None where the matrix or the entry is null / not finite."""
+    try:
+        v = matrix[i][j]
+    except (TypeError, IndexError, KeyError):
+        return None
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and f not in (float("inf"), float("-inf")) else None
+
+
+def _link_text(result: dict[str, Any]) -> str:
+    """The Link result as a readable table: branching with intervals, Granger p, verdict."""
+    streams = [str(s) for s in result.get("streams") or []]
+    n_events = result.get("n_events") or {}
+    lines = [f"verdict: {result.get('verdict') or 'n/a'}"]
+    lines.append("streams: " + (", ".join(f"{s} ({n_events.get(s, 0)} events)" for s in streams) or "none"))
+    level = result.get("level") or 0.95
+    width = max([12, *(len(s) + 2 for s in streams)])
+
+    def table(title: str, cell: Callable[[int, int], str]) -> None:
+        lines.append("")
+        lines.append(title)
+        corner = "to \\ from"
+        lines.append(f"{corner:<{width}}" + "".join(f"{s:>{width + 14}}" for s in streams))
+        for i, to in enumerate(streams):
+            lines.append(f"{to:<{width}}" + "".join(f"{cell(i, j):>{width + 14}}" for j in range(len(streams))))
+
+    def fmt(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    def branching(i: int, j: int) -> str:
+        b = _cell_at(result.get("branching"), i, j)
+        lo = _cell_at(result.get("branching_ci_low"), i, j)
+        hi = _cell_at(result.get("branching_ci_high"), i, j)
+        if b is None:
+            return "n/a"
+        ci = f"[{fmt(lo)}, {fmt(hi)}]" if lo is not None or hi is not None else "[n/a]"
+        return f"{fmt(b)} {ci}"
+
+    def granger(i: int, j: int) -> str:
+        return "-" if i == j else fmt(_cell_at(result.get("granger_p"), i, j))
+
+    table(f"branching: expected events in the row stream triggered by one in the column stream, "
+          f"[{level:.0%} interval]", branching)
+    table("Granger p-values: does the column stream help predict the row stream? (small p: yes)", granger)
+    for note in result.get("notes") or []:
+        lines.append(f"note: {note}")
+    for p in result.get("problems") or []:
+        lines.append(f"quarantined: {p}")
+    return "\n".join(lines)
 
 
 _FREQ = click.Choice(["day", "week", "month"])

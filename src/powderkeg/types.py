@@ -213,6 +213,9 @@ class Document:
     places: list[Place] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # precision of ``date`` when it came from ``--date YYYY-MM`` (month) or ``--date YYYY``
+    # (year); events dated from the document date take it. Not part of the JSON (CONTRACT.md).
+    date_precision: str = "day"
 
     @classmethod
     def from_text(

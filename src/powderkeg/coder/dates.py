@@ -72,9 +72,19 @@ def _shift_months(d: date, months: int) -> date:
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def resolve_date(sentence: str, doc_date: str | None, future: bool = False) -> DateMatch:
-    """The event date of ``sentence`` given the document date (ISO) or None."""
+_COARSE = {"day": 0, "month": 1, "year": 2}
+
+
+def resolve_date(
+    sentence: str, doc_date: str | None, future: bool = False, doc_precision: str = "day"
+) -> DateMatch:
+    """The event date of ``sentence`` given the document date (ISO) or None.
+
+    ``doc_precision`` (``day``, ``month`` or ``year``) is how precisely the document date is
+    known (``--date 2015-02`` is month): an event dated from the document date, or relative to
+    it ("yesterday", "two weeks ago"), is no more precise than that."""
     ref = _parse_iso(doc_date)
+    ref_rank = _COARSE.get(doc_precision, 0)
     for kind, pat in _PATTERNS:
         found = None
         for m in pat.finditer(sentence):
@@ -89,12 +99,17 @@ def resolve_date(sentence: str, doc_date: str | None, future: bool = False) -> D
         if found is None:
             continue
         d, prec = found
+        relative = kind not in ("iso", "year") and not (kind in ("mdy", "dmy", "my") and m.group("y"))
+        if ref_rank and relative and _COARSE.get(prec, 0) < ref_rank:
+            # relative to a document date known only to the month or year: no more precise
+            prec = doc_precision
+            d = d.replace(day=1) if prec == "month" else d.replace(month=1, day=1)
         rel = ""
         if ref is not None:
             rel = "past" if d < ref else ("future" if d > ref else "same")
         return DateMatch(d.isoformat(), prec, m.start(), m.end(), rel)
     if ref is not None:
-        return DateMatch(ref.isoformat(), "day", relative="same")
+        return DateMatch(ref.isoformat(), doc_precision if ref_rank else "day", relative="same")
     return DateMatch(None, "unknown")
 
 

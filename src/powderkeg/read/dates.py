@@ -60,6 +60,22 @@ def parse_iso_date(value: object) -> str | None:
     return _make(m.group(1), m.group(2), m.group(3))
 
 
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def parse_partial_date(value: str) -> tuple[str | None, str]:
+    """A ``--date`` value: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` -> (ISO date of its first day,
+    precision ``day``/``month``/``year``); (None, "day") when it is none of these."""
+    m = _PARTIAL.match(value.strip())
+    if not m or (m.group(3) and not m.group(2)):
+        return None, "day"
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    if int(year) < 1:
+        return None, "day"
+    iso = _make(year, month or "1", day or "1")
+    return iso, "day" if day else ("month" if month else "year")
+
+
 def find_date(text: str) -> tuple[str, int, int] | None:
     """The first unambiguous calendar date in ``text``: (ISO date, start, end), or None."""
     best: tuple[str, int, int] | None = None

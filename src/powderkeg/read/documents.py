@@ -47,7 +47,7 @@ from typing import IO
 
 from ..errors import UsageError
 from ..types import Document, Problem
-from .dates import parse_iso_date
+from .dates import parse_iso_date, parse_partial_date
 from .feeds import FeedSplitter, parse_item
 from .furniture import clean_text
 from .htmltext import declared_charset, extract_main_text, parse_html
@@ -124,6 +124,7 @@ class _Options:
     encoding: str | None
     errors: str
     chunk_chars: int
+    date_precision: str = "day"  # of ``date``: day, month (--date YYYY-MM) or year (--date YYYY)
 
 
 @dataclass
@@ -179,14 +180,16 @@ def _check_options(
     date: str | dt.date | None, max_bytes: int, encoding: str | None, errors: str, chunk_chars: int
 ) -> _Options:
     iso = None
+    precision = "day"
     if date is not None:
         if isinstance(date, str):
-            text = date.strip()
-            iso = parse_iso_date(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+            iso, precision = parse_partial_date(date)
         else:
             iso = parse_iso_date(date)
         if iso is None:
-            raise UsageError(f"--date {date!r}: not a valid date; use YYYY-MM-DD, e.g. 2021-12-15")
+            raise UsageError(
+                f"--date {date!r}: not a valid date; use YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2021-12-15"
+            )
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise UsageError(f"--max-bytes {max_bytes!r}: must be a whole number of bytes above 0")
     if encoding is not None:
@@ -200,7 +203,7 @@ def _check_options(
         raise UsageError(f"errors {errors!r}: must be one of {', '.join(_ERRORS)}")
     if isinstance(chunk_chars, bool) or not isinstance(chunk_chars, int) or chunk_chars < 1000:
         raise UsageError(f"chunk_chars {chunk_chars!r}: must be a whole number, at least 1000")
-    return _Options(iso, max_bytes, encoding, errors, chunk_chars)
+    return _Options(iso, max_bytes, encoding, errors, chunk_chars, precision)
 
 
 def _read_all(
@@ -230,7 +233,15 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
-def _read_path(path: Path, name: str, opts: _Options) -> Iterator[Document | Problem]:
+# Pipes that have a writer by construction: bash's <(...) (/dev/fd/N, /proc/self/fd/N) and
+# /dev/stdin. Any other FIFO (a named pipe made by mkfifo) may have no writer, and opening it
+# would wait forever: it is skipped with a reason, like every other non-regular file.
+_PIPE_PREFIXES = ("/dev/fd/", "/proc/self/fd/", "/dev/stdin")
+
+
+def _read_path(
+    path: Path, name: str, opts: _Options, in_dir: bool = False
+) -> Iterator[Document | Problem]:
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -247,6 +258,15 @@ def _read_path(path: Path, name: str, opts: _Options) -> Iterator[Document | Pro
         yield from _read_dir(path, name, opts)
     elif stat.S_ISREG(st.st_mode):
         yield from _read_file(path, name, st.st_size, opts)
+    elif (stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)) and (
+        in_dir or not name.startswith(_PIPE_PREFIXES)
+    ):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device"
+        yield Problem(
+            name,
+            f"not a regular file ({kind}): skipped, reading it could wait forever; "
+            "pipe its content to '-' (stdin) instead",
+        )
     elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
         # a pipe such as bash's <(...) or /dev/stdin: read it like stdin
         try:
@@ -255,7 +275,7 @@ def _read_path(path: Path, name: str, opts: _Options) -> Iterator[Document | Pro
         except OSError as exc:
             yield Problem(name, _os_reason(exc))
     else:
-        yield Problem(name, "not a regular file, directory or pipe")
+        yield Problem(name, "not a regular file or directory: skipped")
 
 
 def _walk(path: Path, name: str) -> Iterator[tuple[Path, str] | Problem]:
@@ -291,7 +311,7 @@ def _read_dir(path: Path, name: str, opts: _Options) -> Iterator[Document | Prob
         if isinstance(entry, Problem):
             yield entry
         else:
-            yield from _read_path(entry[0], entry[1], opts)
+            yield from _read_path(entry[0], entry[1], opts, in_dir=True)
     if not found:
         yield Problem(name, "directory has no files to read (hidden files are skipped)")
 
@@ -399,7 +419,7 @@ def _sniff(head: bytes, ext: str) -> str:
         try:
             if isinstance(json.loads(first), dict):
                 return "jsonl"
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return "text"
 
@@ -497,6 +517,7 @@ def _documents(
     cur = next(it, None)
     first = True
     title, date = meta.title, meta.date
+    precision = "day"
     pending: str | None = None
     n = 0
 
@@ -504,6 +525,7 @@ def _documents(
         src = f"{source}#part-{number}" if multi else source
         ttl = f"{title} #part-{number}" if multi and title else title
         doc = Document.from_text(text, src, title=ttl, date=date)
+        doc.date_precision = precision
         doc.problems.extend(meta.notes)
         return doc
 
@@ -518,7 +540,9 @@ def _documents(
         )
         if first:
             title = " ".join((cleaned.title or title or "").split()) or None
-            date = date or cleaned.date or opts.date
+            date = date or cleaned.date
+            if date is None and opts.date is not None:
+                date, precision = opts.date, opts.date_precision
             first = False
         if cleaned.text.strip():
             if pending is not None:
@@ -738,6 +762,8 @@ def _jsonl_item(
     """(text, title, date, url, id, notes) of one JSON Lines record, or why it is unusable."""
     try:
         obj = json.loads(line)
+    except RecursionError:
+        return "not JSON (nested too deeply)"
     except ValueError as exc:
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         col = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""

@@ -89,8 +89,128 @@ def _parse_date(value: str | None) -> dt.date | None:
         return None
 
 
+# Every connection the project opens: never download or load DuckDB extensions behind the
+# user's back (an SQLite file passed as --db would otherwise make DuckDB fetch one).
+DUCKDB_CONFIG: dict[str, Any] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def connect(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with the project's settings (no extension auto-install or auto-load)."""
+    return duckdb.connect(path, read_only=read_only, config=dict(DUCKDB_CONFIG))
+
+
 def _is_lock_error(exc: Exception) -> bool:
-    return "lock" in str(exc).lower()
+    """A lock held by another process: DuckDB raises ``IOException`` (a corrupted or foreign
+    file raises other types, or IOException from the file's checks, which the caller tells apart
+    by trying the file's header: see ``_file_problem``)."""
+    return type(exc) is duckdb.IOException
+
+
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _file_problem(path: str) -> str | None:
+    """Why ``path`` is not a DuckDB database file, judged from its header; None if it may be one."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not head:
+        return None  # an empty file: DuckDB makes it a new database
+    if head.startswith(b"SQLite format 3"):
+        return "an SQLite database, not a DuckDB one; give a DuckDB file (or a new path) as --db"
+    if len(head) < 12 or head[8:12] != _DUCKDB_MAGIC:
+        return "not a DuckDB database file (unknown or corrupted header)"
+    return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_snapshot_tmps(path: str | Path) -> list[Path]:
+    """Remove ``.<db>.snapshot.<pid>.tmp`` files beside ``path`` left by a writer that died
+    (SIGKILL, full disk) while publishing a snapshot: those whose pid is no longer alive."""
+    p = Path(path)
+    removed: list[Path] = []
+    prefix = f".{p.name}{SNAPSHOT_SUFFIX}."
+    try:
+        entries = list(p.parent.iterdir()) if p.parent.is_dir() else []
+    except OSError:
+        return removed
+    for e in entries:
+        name = e.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(prefix) : -len(".tmp")]
+        if not pid_text.isdigit() or (int(pid_text) != os.getpid() and _pid_alive(int(pid_text))):
+            continue
+        if int(pid_text) == os.getpid():
+            continue  # our own, being written
+        with contextlib.suppress(OSError):
+            e.unlink()
+            removed.append(e)
+    return removed
+
+
+MIN_EVENT_DATE = "1800-01-01"
+"""Event dates before this, or more than a year after today, are quarantined as impossible."""
+
+
+def range_reason_sql(columns: Iterable[str]) -> str | None:
+    """SQL for why a staged row's values are out of range (NULL when they are fine), over the
+    ``columns`` it has: latitude in [-90, 90], longitude in [-180, 180] (both finite), fatalities
+    >= 0, date from 1800-01-01 to a year after today, confidence in [0, 1], finite intensity and
+    Goldstein in [-10, 10]. None when the rows have none of these columns."""
+    have = set(columns)
+    checks: list[str] = []
+
+    def num(col: str, label: str, lo: float | None, hi: float | None) -> None:
+        if col not in have:
+            return
+        v = f"CAST({col} AS DOUBLE)"
+        cond = [f"NOT isfinite({v})"]
+        if lo is not None:
+            cond.append(f"{v} < {lo}")
+        if hi is not None:
+            cond.append(f"{v} > {hi}")
+        rng = (
+            f" out of range [{lo:g}, {hi:g}]" if lo is not None and hi is not None
+            else f" below {lo:g}" if lo is not None else " not a finite number"
+        )
+        checks.append(
+            f"WHEN {col} IS NOT NULL AND ({' OR '.join(cond)}) "
+            f"THEN '{label} ' || CAST({col} AS VARCHAR) || '{rng}'"
+        )
+
+    num("lat", "latitude", -90, 90)
+    num("lon", "longitude", -180, 180)
+    num("fatalities", "fatalities", 0, None)
+    num("confidence", "confidence", 0, 1)
+    num("intensity", "intensity", -10, 10)
+    num("goldstein", "goldstein", -10, 10)
+    if "date" in have:
+        checks.append(
+            f"WHEN date IS NOT NULL AND (CAST(date AS DATE) < DATE '{MIN_EVENT_DATE}' OR "
+            "CAST(date AS DATE) > current_date + INTERVAL 366 DAY) "
+            "THEN 'date ' || CAST(date AS VARCHAR) || ' out of range "
+            f"({MIN_EVENT_DATE} to a year from today)'"
+        )
+    if not checks:
+        return None
+    return "CASE " + " ".join(checks) + " END"
 
 
 def event_rows(doc: Document, ingested_at: dt.datetime) -> list[dict[str, Any]]:
@@ -212,7 +332,27 @@ class ImportSession:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _pk_frame")
         finally:
             self.con.unregister("_pk_frame")
+        self.quarantine_out_of_range(name)
         self.insert_from(name)
+
+    def quarantine_out_of_range(self, table: str) -> None:
+        """Move the rows of temp table ``table`` whose values are out of range (latitude 95.5,
+        fatalities -5, date 9999-12-31, ...: see ``range_reason_sql``) to the quarantine, with
+        the reason, their ``line`` if the table has one, else their ``row_id``."""
+        have = [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+        expr = range_reason_sql(have)
+        if expr is None:
+            return
+        line = "line" if "line" in have else "NULL"
+        # without a line number, the reason names the row's id
+        reason = (
+            f"CASE WHEN {line} IS NULL THEN coalesce('row ' || CAST(row_id AS VARCHAR) || ': ', '')"
+            f" ELSE '' END || {expr}"
+        )
+        self.quarantine_sql(
+            f"SELECT {line} AS line, {reason} AS reason FROM {table} WHERE ({expr}) IS NOT NULL"
+        )
+        self.con.execute(f"DELETE FROM {table} WHERE ({expr}) IS NOT NULL")
 
     def insert_from(
         self,
@@ -393,15 +533,18 @@ class Store:
         if self.path == ":memory:":
             if self.read_only:
                 raise InputError(self.path, "an in-memory store cannot be opened read-only")
-            return duckdb.connect(":memory:")
+            return connect(":memory:")
         p = Path(self.path)
         if self.read_only:
             snap = snapshot_path(p)
             if not snapshot:
                 if not p.exists():
                     raise InputError(self.path, "no such database")
+                bad = _file_problem(self.path)
+                if bad is not None:
+                    raise InputError(self.path, bad)
                 try:
-                    return duckdb.connect(self.path, read_only=True)
+                    return connect(self.path, read_only=True)
                 except duckdb.Error as exc:
                     if not _is_lock_error(exc):
                         raise InputError(
@@ -413,15 +556,20 @@ class Store:
                 )
             self.is_snapshot = True
             try:
-                return duckdb.connect(str(snap), read_only=True)
+                return connect(str(snap), read_only=True)
             except duckdb.Error as exc:
                 raise InputError(str(snap), f"cannot open snapshot: {_first_line(exc)}") from None
         if p.parent and not p.parent.exists():
             raise InputError(self.path, f"folder {p.parent} does not exist")
+        if p.exists():
+            bad = _file_problem(self.path)
+            if bad is not None:
+                raise InputError(self.path, bad)
+        remove_stale_snapshot_tmps(p)
         deadline = time.monotonic() + lock_timeout
         while True:
             try:
-                return duckdb.connect(self.path)
+                return connect(self.path)
             except duckdb.Error as exc:
                 if _is_lock_error(exc) and time.monotonic() < deadline:
                     time.sleep(0.05)
@@ -500,10 +648,17 @@ class Store:
         target = Path(dest) if dest is not None else snapshot_path(self.path)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         self._con.execute("CHECKPOINT")
-        shutil.copyfile(self.path, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            shutil.copyfile(self.path, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:  # a full disk or an interrupt: leave no partial copy behind
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        if dest is None:
+            remove_stale_snapshot_tmps(self.path)
         return target
 
     def refresh(self) -> None:
@@ -659,11 +814,11 @@ class Store:
                 self._quarantine(doc_problems, input_kind="document")
         return counts
 
-    def add_problems(self, problems: Iterable[Problem]) -> Counts:
+    def add_problems(self, problems: Iterable[Problem], input_kind: str = "document") -> Counts:
         """Quarantine unusable inputs (each a Problem naming its source, reason, line)."""
         self._writable()
         with self.transaction():
-            n, listed = self._quarantine(problems, input_kind="document")
+            n, listed = self._quarantine(problems, input_kind=input_kind)
         return Counts(quarantined=n, problems=listed)
 
     def _quarantine(self, problems: Iterable[Problem], input_kind: str) -> tuple[int, list[str]]:

@@ -9,9 +9,12 @@ ISO 3166 alpha-3), and inserted with one ``INSERT ... SELECT`` inside the import
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 import re
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +26,7 @@ import pyarrow as pa
 
 from powderkeg.errors import InputError
 from powderkeg.store.schema import STORED_EVENT_COLUMN_NAMES
+from powderkeg.store.store import range_reason_sql
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -238,6 +242,40 @@ def register_cameo_table(con: duckdb.DuckDBPyConnection) -> None:
 
 # --------------------------------------------------------------------------- reading lines
 
+_GLOB_CHARS = frozenset("*?[]{}")
+
+
+@contextlib.contextmanager
+def literal_path(path: str | Path) -> Iterator[str]:
+    """A path DuckDB's readers take literally. DuckDB reads a file name as a glob pattern, so a
+    file named ``g[12].tab`` would import ``g1.tab`` and ``g2.tab``: a name with glob
+    characters is read through a symbolic link with a plain name (same extension, so that
+    compression is still recognised) in a temporary folder."""
+    p = str(path)
+    if not (_GLOB_CHARS & set(p)):
+        yield p
+        return
+    with tempfile.TemporaryDirectory(prefix="powderkeg-") as tmp:
+        suffix = "".join(Path(p).suffixes[-2:])
+        suffix = suffix if not (_GLOB_CHARS & set(suffix)) else ""
+        link = os.path.join(tmp, "input" + suffix)
+        os.symlink(os.path.abspath(p), link)
+        yield link
+
+
+def has_header(path: str | Path, first_field: str, sep: str = "\t") -> bool:
+    """Whether the first non-blank line of ``path`` is a header: its first field is
+    ``first_field`` (any case, white space and a byte-order mark ignored). Header-less files
+    then keep their first row instead of losing it."""
+    want = first_field.strip().casefold()
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        for ln in fh:
+            ln = ln.lstrip("\ufeff").rstrip("\r\n")
+            if ln.strip():
+                return ln.split(sep)[0].strip().strip('"').casefold() == want
+    return False
+
+
 
 def read_lines(
     con: duckdb.DuckDBPyConnection,
@@ -259,15 +297,16 @@ def read_lines(
     con.execute(f"DROP TABLE IF EXISTS {rej}")
     con.execute(f"DROP TABLE IF EXISTS {scan}")
     try:
-        con.execute(
+        with literal_path(p) as lp:
+            con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {table}_raw AS
                 SELECT row_number() OVER () AS rn, line
-                FROM read_csv({sql_str(p)}, columns = {{'line': 'VARCHAR'}}, delim = '\\0',
+                FROM read_csv({sql_str(lp)}, columns = {{'line': 'VARCHAR'}}, delim = '\\0',
                               quote = '', escape = '', header = false, auto_detect = false,
                               strict_mode = false, encoding = {sql_str(encoding)},
                               store_rejects = true, rejects_table = '{rej}',
                               rejects_scan = '{scan}')"""
-        )
+            )
     except duckdb.Error as exc:
         raise InputError(p, f"cannot read file: {_first_line(exc)}") from None
     bad = con.execute(
@@ -341,9 +380,10 @@ def read_typed(
                               header = {str(header).lower()}, columns = {spec}, nullstr = '',
                               auto_detect = false, store_rejects = true,
                               rejects_table = '{rej}', rejects_scan = '{scan}'))"""
-    query = f"SELECT * FROM {select}"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query}")
+        with literal_path(p) as lp:
+            query = f"SELECT * FROM {select.replace(sql_str(p), sql_str(lp), 1)}"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query}")
     except duckdb.Error as exc:
         raise InputError(p, f"cannot read file: {_first_line(exc)}") from None
     rows = con.execute(
@@ -415,7 +455,8 @@ def tab_import(
             con.execute("RESET preserve_insertion_order")
         if problems is not None:
             raw = f"(SELECT NULL::BIGINT AS line, {ncols} AS nf, * FROM _pk_raw)"
-            con.execute(f"CREATE OR REPLACE TEMP VIEW _pk_staged AS {staged_sql(raw)}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _pk_staged0 AS {staged_sql(raw)}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _pk_staged AS {_with_ranges('_pk_staged0', con)}")
             imp.step("read", 0)
             n_bad = con.execute(
                 "SELECT count(*) FROM _pk_staged WHERE reason IS NOT NULL"
@@ -432,9 +473,10 @@ def tab_import(
                 imp.insert_from(
                     "_pk_staged", rows=int(n), unique_ids=(dups == 0) if has_id else None
                 )
-                imp.drop_later("_pk_raw")
+                imp.drop_later("_pk_staged0", "_pk_raw")
                 return
             con.execute("DROP VIEW _pk_staged")
+            con.execute("DROP VIEW _pk_staged0")
             con.execute("DROP TABLE _pk_raw")
     problems = read_lines(con, path, "_pk_lines")
     imp.step("read", 0)
@@ -445,6 +487,7 @@ def tab_import(
     fits = f"f IS NOT NULL AND line >= {first} AND len(f) BETWEEN {lo} AND {ncols}"
     raw = f"(SELECT line, len(f) AS nf, {cols} FROM _pk_lines WHERE {fits})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _pk_staged AS {staged_sql(raw)}")
+    mark_out_of_range(con, "_pk_staged")
     n = con.execute(
         f"SELECT count(*) FROM _pk_lines WHERE f IS NOT NULL AND line >= {first}"
     ).fetchall()[0][0]
@@ -469,6 +512,24 @@ def tab_import(
     imp.insert_from("_pk_staged", "reason IS NULL")
 
 
+def _with_ranges(view: str, con: duckdb.DuckDBPyConnection) -> str:
+    """A query over staged ``view`` whose ``reason`` also names out-of-range values."""
+    have = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
+    expr = range_reason_sql(have)
+    if expr is None:
+        return f"SELECT * FROM {view}"
+    return f"SELECT * REPLACE (coalesce(reason, {expr}) AS reason) FROM {view}"
+
+
+def mark_out_of_range(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give the good rows (``reason`` NULL) of staged temp ``table`` whose values are out of
+    range (``range_reason_sql``) that reason, so that they go to the quarantine."""
+    have = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    expr = range_reason_sql(have)
+    if expr is not None:
+        con.execute(f"UPDATE {table} SET reason = {expr} WHERE reason IS NULL AND ({expr}) IS NOT NULL")
+
+
 def file_row_id(sha256: str) -> str:
     """SQL for the row id of files without ids: the file's SHA-256 prefix and the line number."""
     return f"'{sha256[:16]}:' || CAST(line AS VARCHAR)"
@@ -487,8 +548,9 @@ def staged_frame(rows: list[dict[str, Any]], columns: tuple[str, ...] = ()) -> p
     ``columns``, so that an empty frame still has them), in table order; integer columns are
     nullable ``Int32``."""
     present = {k for r in rows for k in r} | set(columns)
-    frame = pd.DataFrame(rows, columns=[c for c in STAGED_COLUMNS if c in present])
-    for col in ("fatalities", "span_start", "span_end"):
+    keep = [c for c in STAGED_COLUMNS if c in present] + (["line"] if "line" in present else [])
+    frame = pd.DataFrame(rows, columns=keep)
+    for col in ("fatalities", "span_start", "span_end", "line"):
         if col in frame.columns:
             frame[col] = frame[col].astype("Int32")
     return frame

@@ -23,6 +23,8 @@ from powderkeg.errors import InputError
 from powderkeg.read.datasets._actors import named_actor_json, register_actor_names
 from powderkeg.read.datasets._common import (
     Progress,
+    literal_path,
+    mark_out_of_range,
     ontology,
     register_country_tables,
     register_names,
@@ -90,14 +92,15 @@ def import_acled(path: str | Path, store: Any, *, progress: Progress | None = No
         con.execute("DROP TABLE IF EXISTS _pk_acled_rej")
         con.execute("DROP TABLE IF EXISTS _pk_acled_scan")
         try:
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _pk_acled AS
+            with literal_path(p) as lp:
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE _pk_acled AS
                     SELECT row_number() OVER () AS rn, *
-                    FROM read_csv({sql_str(p)}, header = true, all_varchar = true,
+                    FROM read_csv({sql_str(lp)}, header = true, all_varchar = true,
                                   delim = ',', quote = '"', escape = '"',
                                   store_rejects = true, rejects_table = '_pk_acled_rej',
                                   rejects_scan = '_pk_acled_scan')"""
-            )
+                )
         except Exception as exc:  # noqa: BLE001 - DuckDB raises several error types here
             raise InputError(p, f"not a readable CSV: {str(exc).splitlines()[0]}") from None
         have = {r[0] for r in con.execute("DESCRIBE _pk_acled").fetchall()}
@@ -206,6 +209,7 @@ def import_acled(path: str | Path, store: Any, *, progress: Progress | None = No
               TRY_CAST(fat_raw AS INTEGER) AS fatalities, notes AS sentence
             FROM m"""
         )
+        mark_out_of_range(con, "_pk_staged")
         n = con.execute("SELECT count(*) FROM _pk_acled").fetchall()[0][0]
         con.execute("DROP TABLE _pk_acled")
         imp.counts.read += int(n) + len(bad)

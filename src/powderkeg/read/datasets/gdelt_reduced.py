@@ -78,7 +78,7 @@ def import_gdelt_reduced(
             min_cols=8,
             keep=KEEP,
             staged_sql=staged,
-            header=True,
+            header=common.has_header(path, "Date"),  # a header-less file keeps its first row
             always_lines=True,
         )
     return imp.counts

@@ -89,5 +89,6 @@ def import_icews(path: str | Path, store: Any, *, progress: Progress | None = No
             return imp.counts
         common.register_cameo_table(imp.con)
         common.register_country_tables(imp.con)
-        common.tab_import(imp, path, ncols=20, keep=KEEP, staged_sql=staged_sql, header=True)
+        header = common.has_header(path, "Event ID")  # a header-less file keeps its first row
+        common.tab_import(imp, path, ncols=20, keep=KEEP, staged_sql=staged_sql, header=header)
     return imp.counts

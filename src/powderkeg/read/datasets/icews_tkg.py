@@ -20,6 +20,7 @@ from powderkeg.read.datasets._common import (
     Progress,
     cameo_table,
     file_row_id,
+    literal_path,
     register_cameo_table,
     register_names,
     tab_import,
@@ -50,20 +51,21 @@ def import_icews_tkg(path: str | Path, store: Any, *, progress: Progress | None 
         con = imp.con
         register_cameo_table(con)
         # distinct names and relations first (cheap: read the file once more as 4 columns)
-        names = con.execute(
-            """SELECT DISTINCT trim(n) FROM (
-                 SELECT column0 AS n FROM read_csv(?, delim = '\t', header = false, quote = '',
-                   escape = '', all_varchar = true, auto_detect = false, ignore_errors = true,
-                   columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR',
-                              'column2': 'VARCHAR', 'column3': 'VARCHAR'})
-                 UNION ALL
-                 SELECT column2 FROM read_csv(?, delim = '\t', header = false, quote = '',
-                   escape = '', all_varchar = true, auto_detect = false, ignore_errors = true,
-                   columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR',
-                              'column2': 'VARCHAR', 'column3': 'VARCHAR'}))
-               WHERE n IS NOT NULL""",
-            [str(path), str(path)],
-        ).fetchall()
+        with literal_path(path) as lp:
+            names = con.execute(
+                """SELECT DISTINCT trim(n) FROM (
+                     SELECT column0 AS n FROM read_csv(?, delim = '\t', header = false, quote = '',
+                       escape = '', all_varchar = true, auto_detect = false, ignore_errors = true,
+                       columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR',
+                                  'column2': 'VARCHAR', 'column3': 'VARCHAR'})
+                     UNION ALL
+                     SELECT column2 FROM read_csv(?, delim = '\t', header = false, quote = '',
+                       escape = '', all_varchar = true, auto_detect = false, ignore_errors = true,
+                       columns = {'column0': 'VARCHAR', 'column1': 'VARCHAR',
+                                  'column2': 'VARCHAR', 'column3': 'VARCHAR'}))
+                   WHERE n IS NOT NULL""",
+                [lp, lp],
+            ).fetchall()
         register_actor_names(con, "_pk_actor_names", [n for (n,) in names])
         rels = relation_codes()
         register_names(

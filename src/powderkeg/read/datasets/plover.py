@@ -34,6 +34,8 @@ def _items(path: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None, int 
             whole = json.loads(stripped)
         except json.JSONDecodeError:
             whole = None  # perhaps JSON Lines
+        except RecursionError:
+            raise InputError(str(path), "not JSON (nested too deeply)") from None
     if whole is not None:
         docs: list[Any]
         if isinstance(whole, dict) and "documents" in whole:
@@ -57,12 +59,34 @@ def _items(path: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None, int 
         except json.JSONDecodeError as exc:
             out.append(({"__error__": f"not JSON ({exc.msg})"}, None, n, f"line {n}"))
             continue
+        except RecursionError:
+            out.append(({"__error__": "not JSON (nested too deeply)"}, None, n, f"line {n}"))
+            continue
         if isinstance(obj, dict) and "events" in obj:
             for ev in obj.get("events") or []:
                 out.append((ev, obj, n, f"line {n}"))
         else:
             out.append((obj, None, n, f"line {n}"))
     return out
+
+
+def _number_ok(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _bad_numbers(event: Event) -> str | None:
+    """Why an event's numeric fields cannot be stored (a word where a number belongs)."""
+    for name in ("intensity", "confidence", "goldstein"):
+        v = getattr(event, name, None)
+        if not _number_ok(v):
+            return f"{name} {v!r} is not a number"
+    loc = event.location
+    if loc is not None:
+        for name in ("lat", "lon"):
+            v = getattr(loc, name, None)
+            if not _number_ok(v):
+                return f"location {name} {v!r} is not a number"
+    return None
 
 
 def import_plover(path: str | Path, store: Any, *, progress: Progress | None = None) -> Counts:
@@ -75,6 +99,7 @@ def import_plover(path: str | Path, store: Any, *, progress: Progress | None = N
         rows: list[dict[str, Any]] = []
         problems: list[Problem] = []
         items = _items(p)
+        seen: dict[str, tuple[str, str]] = {}  # event id -> (content, where first seen)
         for ev, doc, line, where in items:
             if not isinstance(ev, dict):
                 problems.append(
@@ -93,6 +118,18 @@ def import_plover(path: str | Path, store: Any, *, progress: Progress | None = N
                 reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
                 problems.append(Problem(str(p), reason if line else f"{where}: {reason}", line))
                 continue
+            bad = _bad_numbers(event)
+            if bad is None and event.id:
+                content = json.dumps(ev, sort_keys=True, default=str)
+                first = seen.setdefault(str(event.id), (content, where))
+                if first[0] != content:
+                    bad = (
+                        f"event id {event.id!r} repeated with different content "
+                        f"(first at {first[1]}; the first is kept)"
+                    )
+            if bad is not None:
+                problems.append(Problem(str(p), bad if line else f"{where}: {bad}", line))
+                continue
             event.type, event.mode = typ, mode
             if event.quad is None:
                 event.quad = onto.quad(typ, mode)
@@ -101,7 +138,7 @@ def import_plover(path: str | Path, store: Any, *, progress: Progress | None = N
             doc_id = (doc or {}).get("doc_id")
             row = coded_event_row(event, doc_id, (doc or {}).get("coder"), None)
             row["row_id"] = event.id
-            rows.append({k: row[k] for k in STAGED_COLUMNS if k in row})
+            rows.append({**{k: row[k] for k in STAGED_COLUMNS if k in row}, "line": line})
         imp.counts.read += len(items)
         imp.step("read", len(items))
         if rows:

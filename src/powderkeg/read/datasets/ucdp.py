@@ -25,8 +25,11 @@ decided, for the row's start and end together, by this rule (``resolve_order``):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -186,7 +189,7 @@ def resolve_order(
 def _int(v: Any) -> int | None:
     try:
         return int(float(v))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -222,16 +225,88 @@ def _actor(name: str | None, fallback_country: str | None) -> dict[str, Any] | N
     }
 
 
-def read_ged(path: str | Path) -> pd.DataFrame:
-    """The GED CSV as strings (UTF-8 if it decodes, else cp1252)."""
-    for enc in ("utf-8", "cp1252"):
+MAX_RECORD_LINES = 20
+"""A quoted field may span lines; a quote still open after this many lines is a broken record."""
+MAX_FATALITIES = 2**31 - 1
+
+
+def read_ged(path: str | Path, problems: list[Problem] | None = None) -> pd.DataFrame:
+    """The GED CSV as strings (UTF-8 if it decodes, else cp1252), with a ``_line`` column (the
+    record's first line). A record with the wrong number of fields or broken quoting is left out
+    and, when ``problems`` is given, listed there with its line; the other records are read."""
+    raw = Path(path).read_bytes()
+    for enc in ("utf-8-sig", "cp1252"):
         try:
-            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False)
+            text = raw.decode(enc)
+            break
         except UnicodeDecodeError:
             continue
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise InputError(str(path), f"not a readable CSV: {exc}") from None
-    raise InputError(str(path), "neither UTF-8 nor cp1252 text")
+    else:
+        raise InputError(str(path), "neither UTF-8 nor cp1252 text")
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines_of: list[int] = []
+    for line, fields, reason in _records(text):
+        if header is None:
+            if fields is None:
+                raise InputError(str(path), f"not a readable CSV: header {reason}")
+            header = [f.strip() for f in fields]
+            continue
+        if fields is not None and len(fields) != len(header):
+            reason = f"expected {len(header)} comma-separated fields, found {len(fields)}"
+            fields = None
+        if fields is None:
+            if problems is not None:
+                problems.append(Problem(str(path), str(reason), line))
+            continue
+        rows.append(fields)
+        lines_of.append(line)
+    if header is None:
+        raise InputError(str(path), "empty file")
+    df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    df["_line"] = lines_of
+    return df
+
+
+def _records(text: str) -> Iterable[tuple[int, list[str] | None, str | None]]:
+    """``(first line, fields or None, reason or None)`` for each CSV record of ``text``; blank
+    lines are skipped; a record whose quotes never balance is reported alone and reading goes
+    on at the next line."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        start = i
+        buf = lines[i]
+        i += 1
+        if not buf.strip():
+            continue
+        while buf.count('"') % 2 and i < len(lines) and i - start < MAX_RECORD_LINES:
+            buf += "\n" + lines[i]
+            i += 1
+        if buf.count('"') % 2:
+            yield start + 1, None, "badly quoted CSV record (a quote is never closed)"
+            i = start + 1
+            continue
+        try:
+            fields = next(csv.reader(io.StringIO(buf, newline=""), strict=True))
+        except (csv.Error, StopIteration) as exc:
+            yield start + 1, None, f"badly quoted CSV record ({exc})"
+            continue
+        yield start + 1, fields, None
+
+
+def _fatalities(v: Any) -> tuple[int | None, str | None]:
+    """``best`` as a whole number of deaths, or the reason it is not one."""
+    text = str(v or "").strip()
+    if not text:
+        return None, None
+    try:
+        f = float(text)
+    except ValueError:
+        return None, f"bad best {text!r} (not a number)"
+    if not math.isfinite(f) or f != int(f) or abs(f) > MAX_FATALITIES:
+        return None, f"bad best {text!r} (not a whole number of deaths below {MAX_FATALITIES})"
+    return int(f), None
 
 
 def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], dict[str, int]]:
@@ -246,7 +321,7 @@ def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], 
     problems: list[Problem] = []
     how_counts: dict[str, int] = {}
     for i, r in enumerate(df.to_dict("records")):
-        line = i + 2  # header is line 1 (GED rows have no embedded newlines in these columns)
+        line = int(r.get("_line") or i + 2)  # header is line 1
         rid = (r.get("id") or "").strip()
         if not rid:
             problems.append(Problem(path, "missing id", line))
@@ -273,6 +348,10 @@ def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], 
         a = _actor(r.get("side_a"), country)
         b = _actor(r.get("side_b"), country)
         prec = _int(r.get("date_prec"))
+        fatalities, bad_best = _fatalities(r.get("best"))
+        if bad_best:
+            problems.append(Problem(path, bad_best, line))
+            continue
         typ, mode, ctx, _ = viol
         out.append(
             {
@@ -298,7 +377,8 @@ def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], 
                 else "month"
                 if prec in (3, 4)
                 else "year",
-                "fatalities": _int(r.get("best")),
+                "fatalities": fatalities,
+                "line": line,
                 "sentence": (r.get("source_headline") or "").split(";")[0] or None,
             }
         )
@@ -312,9 +392,11 @@ def import_ucdp(path: str | Path, store: Any, *, progress: Progress | None = Non
     with store.import_session(path, "ucdp", progress=progress) as imp:
         if imp.done:
             return imp.counts
-        df = read_ged(path)
+        unreadable: list[Problem] = []
+        df = read_ged(path, unreadable)
         frame, problems, _ = map_rows(df, p)
-        imp.counts.read += len(df)
+        problems = sorted([*unreadable, *problems], key=lambda q: q.line or 0)
+        imp.counts.read += len(df) + len(unreadable)
         imp.step("read", len(df))
         if len(frame):
             imp.insert_frame(frame)
