@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -50,6 +51,15 @@ def handle_errors(fn: F) -> F:
             _fail(f"internal error: {type(e).__name__}: {e} (set POWDERKEG_DEBUG=1 for the trace)", 1)
 
     return wrapper  # type: ignore[return-value]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe(text: Any) -> str:
+    """Text for a terminal: control characters (ESC sequences, bells, backspaces from article
+    text) removed, so input cannot drive the user's terminal. JSON output escapes them itself."""
+    return _CONTROL.sub("", str(text))
 
 
 def _print_json(obj: Any) -> None:
@@ -181,9 +191,13 @@ def demo(out_dir: str, json_out: bool, quiet: bool) -> None:
         click.echo(", ".join(f"{k}: {v}" for k, v in c.items() if not isinstance(v, list)))
 
 
+def _safe_lines(text: str) -> str:
+    return "\n".join(_safe(line) for line in text.split("\n"))
+
+
 def _problems_out(problems: list[Problem]) -> None:
     for p in problems:
-        click.echo(f"powderkeg: {p}", err=True)
+        click.echo(_safe(f"powderkeg: {p}"), err=True)
 
 
 @main.command()
@@ -204,11 +218,11 @@ def code(paths: tuple[str, ...], date: str | None, encoding: str | None, max_byt
         _print_json({"documents": [d.to_json() for d in docs]})
     else:
         for d in docs:
-            click.echo(f"# {d.title or d.source}  ({d.date or 'no date'}, {len(d.events)} events)")
+            click.echo(_safe(f"# {d.title or d.source}  ({d.date or 'no date'}, {len(d.events)} events)"))
             for e in d.events:
                 actors = "+".join(a.code for a in e.actor) or "-"
                 targets = "+".join(a.code for a in e.target) or "-"
-                click.echo(f"{e.type:<11} {actors:>10} -> {targets:<10} {e.factuality:<12} {e.sentence[:90]}")
+                click.echo(_safe(f"{e.type:<11} {actors:>10} -> {targets:<10} {e.factuality:<12} {_safe(e.sentence)[:90]}"))
     if not docs and problems:
         sys.exit(1)
 
@@ -230,7 +244,7 @@ def brief(path: str, date: str | None, encoding: str | None, max_bytes: int) -> 
         _fail(str(problems[0]), 1)
     _problems_out(problems)
     for d in docs:
-        click.echo(api.brief(d))
+        click.echo(_safe_lines(api.brief(d)))
 
 
 @main.command(name="eval")
@@ -481,7 +495,7 @@ def alerts(db: str, theatres: tuple[str, ...], method: str | None, measure: str,
             who = "+".join(e["actor_codes"]) or "-"
             whom = "+".join(e["target_codes"]) or "-"
             fat = f" {e['fatalities']} killed" if e["fatalities"] else ""
-            click.echo(f"    {e['date']} {e['type']} {who}->{whom}{fat}: {(e['sentence'] or '')[:100]}")
+            click.echo(_safe(f"    {e['date']} {e['type']} {who}->{whom}{fat}: {(e['sentence'] or '')[:100]}"))
         if len(a["events"]) > 5:
             click.echo(f"    ... and {len(a['events']) - 5} more events")
 

@@ -28,6 +28,16 @@ from powderkeg.link.hawkes import HawkesExp
 
 DEFAULT_MIN_EVENTS = 100
 DEFAULT_MAX_CI_WIDTH = 0.5
+# Bounds that keep memory and time in proportion to the data (a 5-row file spanning years 1 to
+# 9999 once asked for a 3.6-million-bin by 10,000-piece matrix): the Hawkes fit's cost grows with
+# the square of the number of streams; the baseline gets at most one piece per stream's worth of
+# events; Granger bins are widened when the window would need more than MAX_BINS, or more than
+# BINS_PER_EVENT per event (bins with no events add cost, not information).
+MAX_STREAMS = 12
+MAX_BASELINE_PIECES = 200
+MAX_BINS = 50_000
+MIN_BINS_CAP = 2_000
+BINS_PER_EVENT = 20
 
 
 # ----------------------------------------------------------------------------------------------
@@ -40,14 +50,45 @@ def _read_input(data: Any) -> tuple[pd.DataFrame, str]:
         path = Path(data)
         if not path.is_file():
             raise InputError(str(path), "no such file")
-        try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise InputError(str(path), f"not a readable CSV ({exc})") from None
-        return df, str(path)
+        return _read_csv(path), str(path)
     raise InputError(
         "link", f"expected a CSV path or a pandas DataFrame, got {type(data).__name__}"
     )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """The CSV as strings, one record at a time (``powderkeg.read.csvrows``): a badly quoted or
+    ragged record is listed in ``df.attrs["problems"]`` with its line, and the rest is read;
+    ``df.attrs["lines"]`` holds each row's line number."""
+    from powderkeg.read.csvrows import csv_records
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not a readable CSV (not UTF-8: {exc.reason})") from None
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[str] = []
+    for line, fields, reason in csv_records(text):
+        if header is None:
+            if fields is None:
+                raise InputError(str(path), f"not a readable CSV: header {reason}")
+            header = [f.strip() for f in fields]
+            continue
+        if fields is not None and len(fields) != len(header):
+            reason, fields = f"expected {len(header)} fields, found {len(fields)}", None
+        if fields is None:
+            problems.append(f"{path} line {line}: {reason}")
+            continue
+        rows.append(fields)
+        lines.append(line)
+    if header is None:
+        raise InputError(str(path), "not a readable CSV (empty file)")
+    df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    df.attrs["problems"] = problems
+    df.attrs["lines"] = lines
+    return df
 
 
 def _parse(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, bool, list[str]]:
@@ -64,7 +105,8 @@ def _parse(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, bool, list[str]
         )
     raw_t = df[tcol]
     stream = df[scol].astype("string").str.strip()
-    problems: list[str] = []
+    problems: list[str] = list(df.attrs.get("problems") or [])
+    line_of = list(df.attrs.get("lines") or [])
     is_date = True
     t = None
     if pd.api.types.is_datetime64_any_dtype(raw_t):
@@ -91,7 +133,7 @@ def _parse(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, bool, list[str]
     bad_t = ~np.isfinite(t.to_numpy(dtype=float, na_value=np.nan))
     bad_s = stream.isna() | (stream.fillna("") == "")
     for pos in np.flatnonzero(bad_t | bad_s.to_numpy()):
-        line = int(pos) + 2
+        line = line_of[pos] if pos < len(line_of) else int(pos) + 2
         if bad_t[pos]:
             problems.append(
                 f"{source} line {line}: time {str(raw_t.iloc[pos])!r} is not an ISO date or a number"
@@ -193,6 +235,13 @@ def link(
     unused = sorted(set(rows["stream"]) - set(names))
     rows = rows[rows["stream"].isin(names)]
     kk = len(names)
+    if kk > MAX_STREAMS:
+        raise InputError(
+            source,
+            f"{kk} streams: link fits at most {MAX_STREAMS} at once (its memory and time grow "
+            "with the square of the number of streams); keep fewer streams (fewer --theatres, "
+            "or filter or merge the CSV's stream column)",
+        )
     index = {n: i for i, n in enumerate(names)}
 
     def as_day(v: str | float | None, default: float) -> float:
@@ -269,6 +318,15 @@ def link(
     # -- Hawkes --------------------------------------------------------------------------------
     span = hi - lo
     pieces = max(1, int(round(span / baseline_piece_days))) if baseline == "piecewise" else 1
+    cap = max(1, min(MAX_BASELINE_PIECES, int(t_all.size) // max(kk, 1)))
+    early_notes: list[str] = []
+    if pieces > cap:
+        early_notes.append(
+            f"the {span:.0f}-day window would need {pieces} baseline pieces of "
+            f"{baseline_piece_days:g} days; {cap} are used (at most {MAX_BASELINE_PIECES}, and "
+            "no more than the events per stream)"
+        )
+        pieces = cap
     draws = max(1, int(jitter_draws)) if (resolution > 0 and ci != "bootstrap") else 1
     seeds = [seed] + [int(x) for x in np.random.SeedSequence(seed).generate_state(draws - 1)]
     models, evs = [], []
@@ -334,7 +392,7 @@ def link(
         out["branching_jitter_sd"] = comb["between_sd"]
     out["loglik"] = comb["loglik"]
     out["spectral_radius"] = float(np.max(np.abs(np.linalg.eigvals(comb["branching"]))))
-    notes = sorted({n for m in models for n in m.notes_})
+    notes = early_notes + sorted({n for m in models for n in m.notes_})
     gof = model.residual_pvalues()
     out["fit_check"] = {
         "test": "time-rescaling: KS test of compensator increments against Exp(1), per stream",
@@ -354,6 +412,14 @@ def link(
 
     # -- Granger -------------------------------------------------------------------------------
     width = _bin_width(bin, is_date)
+    max_bins = min(MAX_BINS, max(MIN_BINS_CAP, BINS_PER_EVENT * int(t_all.size)))
+    if width > 0 and span / width > max_bins:
+        wider = float(np.ceil(span / max_bins)) if is_date or whole else span / max_bins
+        notes.append(
+            f"Granger bins widened from {width:g} to {wider:g} days: the {span:.0f}-day window "
+            f"would need more than {max_bins} bins for {t_all.size} events"
+        )
+        width = wider
     cmat = bin_counts(ev.t, ev.k, kk, 0.0, span, width)
     exog = None
     if pieces > 1:

@@ -25,9 +25,7 @@ decided, for the row's start and end together, by this rule (``resolve_order``):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 import re
@@ -38,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from powderkeg.errors import InputError
+from powderkeg.read.csvrows import csv_records
 from powderkeg.read.datasets._actors import resolve_actor
 from powderkeg.read.datasets._common import Progress, load_countries, staged_frame
 from powderkeg.store.counts import Counts
@@ -225,8 +224,6 @@ def _actor(name: str | None, fallback_country: str | None) -> dict[str, Any] | N
     }
 
 
-MAX_RECORD_LINES = 20
-"""A quoted field may span lines; a quote still open after this many lines is a broken record."""
 MAX_FATALITIES = 2**31 - 1
 
 
@@ -246,7 +243,7 @@ def read_ged(path: str | Path, problems: list[Problem] | None = None) -> pd.Data
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines_of: list[int] = []
-    for line, fields, reason in _records(text):
+    for line, fields, reason in csv_records(text):
         if header is None:
             if fields is None:
                 raise InputError(str(path), f"not a readable CSV: header {reason}")
@@ -266,33 +263,6 @@ def read_ged(path: str | Path, problems: list[Problem] | None = None) -> pd.Data
     df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     df["_line"] = lines_of
     return df
-
-
-def _records(text: str) -> Iterable[tuple[int, list[str] | None, str | None]]:
-    """``(first line, fields or None, reason or None)`` for each CSV record of ``text``; blank
-    lines are skipped; a record whose quotes never balance is reported alone and reading goes
-    on at the next line."""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        start = i
-        buf = lines[i]
-        i += 1
-        if not buf.strip():
-            continue
-        while buf.count('"') % 2 and i < len(lines) and i - start < MAX_RECORD_LINES:
-            buf += "\n" + lines[i]
-            i += 1
-        if buf.count('"') % 2:
-            yield start + 1, None, "badly quoted CSV record (a quote is never closed)"
-            i = start + 1
-            continue
-        try:
-            fields = next(csv.reader(io.StringIO(buf, newline=""), strict=True))
-        except (csv.Error, StopIteration) as exc:
-            yield start + 1, None, f"badly quoted CSV record ({exc})"
-            continue
-        yield start + 1, fields, None
 
 
 def _fatalities(v: Any) -> tuple[int | None, str | None]:
