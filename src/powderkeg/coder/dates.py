@@ -101,9 +101,9 @@ def resolve_date(
         d, prec = found
         relative = kind not in ("iso", "year") and not (kind in ("mdy", "dmy", "my") and m.group("y"))
         if ref_rank and relative and _COARSE.get(prec, 0) < ref_rank:
-            # relative to a document date known only to the month or year: no more precise
-            prec = doc_precision
-            d = d.replace(day=1) if prec == "month" else d.replace(month=1, day=1)
+            # finer than a document date known only to the month or year ("yesterday" in a
+            # report of 2015-02): the document's month or year, at its precision
+            prec, d = doc_precision, ref if ref is not None else d
         rel = ""
         if ref is not None:
             rel = "past" if d < ref else ("future" if d > ref else "same")

@@ -181,15 +181,18 @@ def range_reason_sql(columns: Iterable[str]) -> str | None:
         if col not in have:
             return
         v = f"CAST({col} AS DOUBLE)"
-        cond = [f"NOT isfinite({v})"]
+        checks.append(
+            f"WHEN {col} IS NOT NULL AND NOT isfinite({v}) "
+            f"THEN '{label} ' || CAST({col} AS VARCHAR) || ' is not a finite number'"
+        )
+        cond = []
         if lo is not None:
             cond.append(f"{v} < {lo}")
         if hi is not None:
             cond.append(f"{v} > {hi}")
-        rng = (
-            f" out of range [{lo:g}, {hi:g}]" if lo is not None and hi is not None
-            else f" below {lo:g}" if lo is not None else " not a finite number"
-        )
+        if not cond:
+            return
+        rng = f" out of range [{lo:g}, {hi:g}]" if lo is not None and hi is not None else f" below {lo:g}"
         checks.append(
             f"WHEN {col} IS NOT NULL AND ({' OR '.join(cond)}) "
             f"THEN '{label} ' || CAST({col} AS VARCHAR) || '{rng}'"

@@ -10,6 +10,7 @@ type (or that is not an object) is quarantined with its line (JSON Lines) or its
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def _items(path: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None, int 
         except json.JSONDecodeError:
             whole = None  # perhaps JSON Lines
         except RecursionError:
-            raise InputError(str(path), "not JSON (nested too deeply)") from None
+            whole = None  # too deep as one document: read as JSON Lines, line by line
     if whole is not None:
         docs: list[Any]
         if isinstance(whole, dict) and "documents" in whole:
@@ -86,6 +87,8 @@ def _bad_numbers(event: Event) -> str | None:
             v = getattr(loc, name, None)
             if not _number_ok(v):
                 return f"location {name} {v!r} is not a number"
+            if v is not None and not math.isfinite(v):
+                return f"location {name} {v!r} is not a finite number"
     return None
 
 

@@ -194,10 +194,9 @@ def _int(v: Any) -> int | None:
 
 def _float(v: Any) -> float | None:
     try:
-        f = float(v)
+        return float(v)  # NaN and infinities are kept, for the range check to quarantine
     except (TypeError, ValueError):
         return None
-    return f if f == f else None
 
 
 def _actor(name: str | None, fallback_country: str | None) -> dict[str, Any] | None:
@@ -319,6 +318,10 @@ def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], 
         b = _actor(r.get("side_b"), country)
         prec = _int(r.get("date_prec"))
         fatalities, bad_best = _fatalities(r.get("best"))
+        lat, lon = _float(r.get("latitude")), _float(r.get("longitude"))
+        for name, v in (("latitude", lat), ("longitude", lon)):
+            if v is not None and not math.isfinite(v) and not bad_best:
+                bad_best = f"{name} {r.get(name)!r} is not a finite number"
         if bad_best:
             problems.append(Problem(path, bad_best, line))
             continue
@@ -338,8 +341,8 @@ def map_rows(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem], 
                 or r.get("country")
                 or None,
                 "country": country,
-                "lat": _float(r.get("latitude")),
-                "lon": _float(r.get("longitude")),
+                "lat": lat,
+                "lon": lon,
                 "place_precision": _PLACE_PRECISION.get((r.get("where_prec") or "").strip()),
                 "date": start,
                 "date_precision": "day"
