@@ -16,7 +16,8 @@ shared data are not ours to redistribute):
   (generic agents take the state the sentence names first); CAMEO 01/02 (statements,
   appeals), which PLOVER dropped, are not events. ``tools/gold_agreement.py`` scores the
   annotators against each other with the same scorer: the human ceiling.
-- ``ucdp_headlines.events.jsonl``: UCDP GED source headlines of 5+ words (deduplicated, a
+- ``ucdp_headlines.events.jsonl``: UCDP GED source headlines of 5+ words that name violence
+  (``VIOLENCE``; deduplicated, a
   seeded sample of ``--ucdp-n``), each with one event of the row's dyad: type ASSAULT or
   COERCE, the two sides as two actors and no target (the two-sided rule: UCDP's side_a is
   not the attacker), one-sided violence as side_a -> civilians of Ukraine; ``meta`` holds the
@@ -226,6 +227,15 @@ def _iso_date(s: str) -> str | None:
     return None
 
 
+#: a headline must name violence to be given the row's event (report titles, "Daily Report
+#: 124/2021", media names and place lists in the field report none)
+VIOLENCE = re.compile(
+    r"\b(kill|dead|death|die[ds]?\b|shell|attack|strike|wound|injur|clash|fight|fire[ds]?\b|"
+    r"firing|bomb|blast|explo|missile|rocket|casualt|destroy|downing|downed|raid|offensive|"
+    r"battle|loss|lost|shot|sniper|mortar|artillery|airstrike|assault|storm|violat|hit\b|"
+    r"ambush|drone)", re.I)
+
+
 def ucdp(shared: Path, n: int, seed: int) -> list[dict[str, Any]]:
     path = shared / "data/events/ucdp_ged_ukraine_2014_2023.csv"
     with path.open(encoding="cp1252", newline="") as fh:
@@ -237,7 +247,7 @@ def ucdp(shared: Path, n: int, seed: int) -> list[dict[str, Any]]:
         for i, h in enumerate(heads):
             h = " ".join(h.split())
             letters = [c for c in h if c.isalpha()]
-            if (len(h.split()) < 5 or h in seen or "??" in h
+            if (len(h.split()) < 5 or h in seen or "??" in h or not VIOLENCE.search(h)
                     or sum(c.isascii() for c in letters) < 0.8 * max(1, len(letters))):
                 continue
             a, b = SIDES.get(row["side_a"]), SIDES.get(row["side_b"])
