@@ -122,6 +122,7 @@ def test_score_roles_hand_checked(tmp_path):
     assert m["target_f1"] == 1.0 and m["source_f1"] == 0.0
     assert m["joint_f1"] == pytest.approx(2 / 3)
     assert m["f1"] == pytest.approx(0.5)  # 2 of 4 gold, 2 of 4 predicted
+    assert m["partial_f1"] == pytest.approx(0.75)  # S(1,2) overlaps S(0,2)
     assert m["confusion"]["R"] == {"R": 1, "S": 1}
     p.write_text("x B-Q\n", encoding="utf-8")
     with pytest.raises(InputError):
