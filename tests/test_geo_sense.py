@@ -72,7 +72,16 @@ def test_event_place_prefers_locative_and_non_party_places():
     # Pristina is an actor's name; Belgrade and Vienna both sit in the clause
     got = event_place(found, [(25, 33)], [], [(0, len(text))], text)
     assert got.name == "Vienna"
-    # every place names a party: the target's place, a country before a capital
+    # every place names a party: the actor's place (the target's for an assault)
     found = [_m(0, 6, "Moscow"), _m(14, 21, "Ukraine", "country")]
-    assert event_place(found, [(0, 6)], [(14, 21)], [], "Moscow blames Ukraine").name == "Ukraine"
+    assert event_place(found, [(0, 6)], [(14, 21)], [], "Moscow blames Ukraine").name == "Moscow"
+    assert event_place(found, [(0, 6)], [(14, 21)], [], "Moscow shells Ukraine",
+                       target_first=True).name == "Ukraine"
+    # a country before a capital that stands for its government
+    found = [_m(0, 4, "Kyiv"), _m(10, 17, "Ukraine", "country")]
+    assert event_place(found, [(0, 4), (10, 17)], [], [], "Kyiv says Ukraine ...").name == "Ukraine"
+    # inside a party's name, after "in": a place all the same
+    text = "The US embassy in Sarajevo called the vote an escalation."
+    found = [_m(4, 6, "United States", "country"), _m(18, 26, "Sarajevo")]
+    assert event_place(found, [(0, 26)], [], [], text).name == "Sarajevo"
     assert event_place([], [], [], []) is None

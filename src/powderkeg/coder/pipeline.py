@@ -1070,7 +1070,8 @@ class Coder:
         n_actors = len(people) - n_targets
         return event_place(found, [(m.start, m.end) for m in people[:n_actors]],
                            [(m.start, m.end) for m in people[n_actors:]],
-                           _subtree_spans(trig.verb) + _subtree_spans(trig.token), sentence)
+                           _subtree_spans(trig.verb) + _subtree_spans(trig.token), sentence,
+                           target_first=trig.type in ("ASSAULT", "AID"))
 
     def _doc_places(self, folds: list[Folded | None]) -> list[list[Place]]:
         """Places named anywhere in each document (none for a document not coded)."""

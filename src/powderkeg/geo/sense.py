@@ -170,7 +170,8 @@ def prefer_large_abroad(best: Any, candidates: Sequence[Any], ctx: Iterable[str]
 
 def event_place(found: Sequence[Any], actor_spans: Sequence[tuple[int, int]],
                 target_spans: Sequence[tuple[int, int]],
-                anchors: Sequence[tuple[int, int]], text: str = "") -> Any:
+                anchors: Sequence[tuple[int, int]], text: str = "",
+                target_first: bool = False) -> Any:
     """The Place of an event among the sentence's place mentions ``found``, or None.
 
     A place that names one of the event's parties ("Moscow said", "Kiev troops") is not
@@ -178,8 +179,10 @@ def event_place(found: Sequence[Any], actor_spans: Sequence[tuple[int, int]],
     event's clause (``anchors``: character spans of the trigger's subtree) first of all,
     and among those one after a locative preposition ("met in Vienna", not "envoys from
     Belgrade"; ``text`` is the sentence).
-    When every place names a party, the target's place comes before the actor's, and a
-    country or region before a capital used for its government.
+    When every place names a party, the actor's place comes first (where a statement is made
+    or a measure taken), the target's for an act done on the target's ground
+    (``target_first``: an assault, aid); and a country or region before a capital used for
+    its government.
     """
     if not found:
         return None
@@ -188,17 +191,23 @@ def event_place(found: Sequence[Any], actor_spans: Sequence[tuple[int, int]],
         return any(m.start >= a and m.end <= b for a, b in spans)
 
     free = [m for m in found if not inside(m, [*actor_spans, *target_spans])]
+    def locative(m: Any) -> bool:
+        return bool(text) and _LOCATIVE.search(text[max(0, m.start - 24) : m.start]) is not None
+
     if free:
         if len(free) == 1:
             return free[0].place
 
         def rank(m: Any) -> tuple[int, int]:
             in_clause = any(a < m.end and b > m.start for a, b in anchors)
-            lead = _LOCATIVE.search(text[max(0, m.start - 24) : m.start]) if text else None
-            return (0 if in_clause else 1, 0 if lead else 1)
+            return (0 if in_clause else 1, 0 if locative(m) else 1)
 
         return min(free, key=rank).place  # min keeps the first of equals
-    by_target = [m for m in found if inside(m, target_spans)]
-    pool = by_target or list(found)
+    # a place inside a party's name after "in" ("the US embassy in Sarajevo") is a place
+    placed = [m for m in found if locative(m)]
+    if placed:
+        return placed[0].place
+    first = target_spans if target_first else actor_spans
+    pool = [m for m in found if inside(m, first)] or list(found)
     wide = [m for m in pool if m.place.precision != "city"]
     return (wide or pool)[0].place
