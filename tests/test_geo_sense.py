@@ -49,6 +49,7 @@ def test_namesakes_abroad(gaz):
     got = names(gaz, "Ukrainian troops were hit in the Orekhovo district of the Zaporozhye region",
                 ["UKR"])
     assert all(c == "UKR" for _, c in got)
+    assert ("Sarajevo", "BIH") in names(gaz, "The US embassy in Sarajevo called it a mistake.")
     # a context country's small namesake does not beat a large city on another continent
     assert names(gaz, "American and Russian negotiators met in Geneva.", ["USA", "RUS"]) == [
         ("Geneva", "CHE")]

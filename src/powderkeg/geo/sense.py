@@ -13,9 +13,10 @@ pattern 4; each has a test in ``tests/test_geo_sense.py``):
    is the first half of a name (not in a headline written in title case).
 4. Look-alikes abroad: a city whose country the text does not otherwise name, on another
    continent than the text's other places, is not the place meant when one of those is a
-   country, a region or a larger city ("Marshall told reporters in Kyiv": not Marshall,
-   Texas); alone in the text, a town under ``SMALL_TOWN`` on another continent than every
-   context country is a namesake too.
+   region or a larger city, or a country while the town is small ("Marshall told reporters
+   in Kyiv": not Marshall, Texas; "the US embassy in Sarajevo" keeps Sarajevo); alone, a
+   town under ``SMALL_TOWN`` on another continent than every context country is a namesake
+   too.
    Transcontinental states (Russia, Turkey, Georgia, Armenia, Azerbaijan, Kazakhstan, Cyprus,
    Egypt) count for both their continents.
 5. Alternate-name look-alikes: a city matched only by an alternate name ("Orekhovo" for a
@@ -138,8 +139,11 @@ def filter_mentions(text: str, mentions: Sequence[Any], context_countries: Itera
         abroad = [o for o in others if not own & set(continents_of(o.place.country))]
         if abroad and not any(own & set(continents_of(o.place.country)) for o in others):
             # rule 4: a namesake on another continent than a larger place of the text
-            if any(o.place.precision != "city" or pop.get((o.start, o.end), 0) > size
-                   for o in abroad):
+            # a country's name (often an actor: "the US embassy in Sarajevo") outweighs
+            # only a small town; a region or a larger city outweighs any
+            if any((o.place.precision == "country" and size < SMALL_TOWN)
+                   or o.place.precision not in ("city", "country")
+                   or pop.get((o.start, o.end), 0) > size for o in abroad):
                 continue
         elif not others and ctx and size < SMALL_TOWN:
             region = {c for k in ctx for c in continents_of(k)}
