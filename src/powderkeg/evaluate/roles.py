@@ -227,8 +227,9 @@ def event_roles(ev: Any) -> list[tuple[Any, str]]:
     return [(a, "S") for a in ev.actor] + [(a, "T") for a in ev.target]
 
 
-def role_tags(sentence: RoleSentence, doc: Any, nlp: Any) -> list[str]:
-    """The predicted tags of one sentence from its coded document ``doc``."""
+def role_tags(sentence: RoleSentence, doc: Any, nlp: Any, sdoc: Any = None) -> list[str]:
+    """The predicted tags of one sentence from its coded document ``doc`` (``sdoc``: its
+    text parsed by ``nlp``, parsed here when not given)."""
     from powderkeg.coder.pipeline import noun_phrase_span
 
     ev = main_event(doc.events)
@@ -236,7 +237,8 @@ def role_tags(sentence: RoleSentence, doc: Any, nlp: Any) -> list[str]:
     if not pairs:
         return ["O"] * len(sentence.tokens)
     text = doc.text
-    sdoc = nlp(text)
+    if sdoc is None:
+        sdoc = nlp(text)
     used: list[tuple[int, int]] = []
     spans: list[Span] = []
     offsets = _token_offsets(sentence.tokens)
@@ -267,4 +269,8 @@ def code_roles(items: Sequence[RoleSentence], coder: Any = None) -> list[list[st
         coder = the_coder()
     docs = [Document.from_text(it.text, f"line {it.line}") for it in items]
     coded = list(coder.code_documents(docs))
-    return [role_tags(it, d, coder.nlp) for it, d in zip(items, coded, strict=True)]
+    # one batched parse of the sentences that have an event (for their noun phrases)
+    todo = [k for k, d in enumerate(coded) if d.events]
+    parsed = dict(zip(todo, coder.nlp.pipe([coded[k].text for k in todo]), strict=True))
+    return [role_tags(it, d, coder.nlp, parsed.get(k))
+            for k, (it, d) in enumerate(zip(items, coded, strict=True))]
