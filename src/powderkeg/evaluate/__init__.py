@@ -25,12 +25,9 @@ call:
   fields of its events (``code`` then also checks the answer against the event's PLOVER type
   and keeps the ontology map's pair where they disagree; a snippet here has no PLOVER type);
   acled adds the gazetteer's most precise place;
-- ``cameo-quad``: ``Coder.sentence_pentas``: each sentence is coded; the penta class of the
-  CAMEO code of its most confident event (that of its PLOVER type, or 0 for the statement
-  code ``code`` gives verbal events of a sentence the quad model reads as neutral), or, where
-  ``code`` finds no event, the quad model's class. This is the coder's own reading of the
-  sentence; the quad model alone scores higher (MODEL_CARD.md gives both); in ``code`` it
-  only sets the type rule's prior, the statement code and the class of event-less sentences.
+- ``cameo-quad``: ``Coder.sentence_pentas``: the quad model's class of each sentence (the
+  sentence-level reading that ``code`` also uses for the type rule's prior and the statement
+  code); the class of the most confident event's CAMEO code scored far lower (MODEL_CARD.md).
 """
 
 from __future__ import annotations
