@@ -26,12 +26,9 @@ call:
   fields of its events (``code`` then also checks the answer against the event's PLOVER type
   and keeps the ontology map's pair where they disagree; a snippet here has no PLOVER type);
   acled adds the gazetteer's most precise place;
-- ``cameo-quad``: ``Coder.sentence_pentas``: each sentence is coded; the penta class of the
-  CAMEO code of its most confident event (that of its PLOVER type, or 0 for the statement
-  code ``code`` gives verbal events of a sentence the quad model reads as neutral), or, where
-  ``code`` finds no event, the quad model's class. This is the coder's own reading of the
-  sentence; the quad model alone scores higher (MODEL_CARD.md gives both); in ``code`` it
-  only sets the type rule's prior, the statement code and the class of event-less sentences.
+- ``cameo-quad``: ``Coder.sentence_pentas``: the quad model's class of each sentence (the
+  sentence-level reading that ``code`` also uses for the type rule's prior and the statement
+  code); the class of the most confident event's CAMEO code scored far lower (MODEL_CARD.md).
 """
 
 from __future__ import annotations
@@ -48,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from powderkeg.errors import InputError, UsageError
+from powderkeg.evaluate.groups import near_duplicate_groups, near_duplicate_mask
 from powderkeg.evaluate.metrics import (
     classification_metrics,
     format_report,
@@ -350,19 +348,32 @@ class FoldModels:
         return Models.quad_proba(self, sentences)  # type: ignore[arg-type]
 
 
-def _splitter(y: np.ndarray, folds: int, seed: int):
-    """Stratified unless every class is rarer than the number of folds."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+def _splitter(y: np.ndarray, folds: int, seed: int, grouped: bool = False):
+    """Stratified unless every class is rarer than the number of folds; grouped (no group
+    of near-duplicates split across folds) when ``grouped``."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
-    if max(Counter(y).values()) >= folds:
+    stratified = max(Counter(y).values()) >= folds
+    if grouped:
+        if stratified:
+            return StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+        return GroupKFold(folds)
+    if stratified:
         return StratifiedKFold(folds, shuffle=True, random_state=seed)
     return KFold(folds, shuffle=True, random_state=seed)
 
 
-def _splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _splits(y: np.ndarray, folds: int, seed: int,
+            groups: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Fold indices; with ``groups`` (see :mod:`powderkeg.evaluate.groups`) every group of
+    near-duplicate texts falls in one fold."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return list(_splitter(y, folds, seed).split(np.zeros(len(y)), y))
+        grouped = groups is not None and len(set(groups.tolist())) >= folds
+        split = _splitter(y, folds, seed, grouped)
+        if grouped:
+            return list(split.split(np.zeros(len(y)), y, groups))
+        return list(split.split(np.zeros(len(y)), y))
 
 
 def _fit(fmt: str, lexicon_path: str | None, docs: Sequence[str], y: Sequence[str],
@@ -386,7 +397,9 @@ def cross_validate(
     lexicon_path: str | None = None,
     quad_rows: Extra | None = None,
 ) -> dict:
-    """Stratified ``folds``-fold cross-validation on ``path``: a fresh model (same
+    """Stratified, grouped ``folds``-fold cross-validation on ``path`` (near-duplicate texts,
+    :func:`~powderkeg.evaluate.groups.near_duplicate_groups`, stay in one fold; extra rows
+    that near-duplicate an evaluated text are dropped): a fresh model (same
     specification as the shipped one) is trained on k-1 folds (plus ``extra`` rows, if given)
     and the held-out fold is predicted through the same Coder method as :func:`default_coder`
     (``pair_types``, ``acled_decisions``, ``sentence_pentas``) with the fold's model; metrics
@@ -420,9 +433,15 @@ def cross_validate(
     y = np.array([it.gold for it in items], dtype=object)
     own = {_norm(it.text) for it in items}
     extra_rows = [r for r in (extra or ()) if _norm(_strip_marks(r[0])) not in own]
-    splits = _splits(y, folds, seed)
+    groups = near_duplicate_groups([it.text for it in items])
+    if extra_rows:  # nor a near-duplicate of an evaluated text
+        near = near_duplicate_mask([_strip_marks(r[0]) for r in extra_rows],
+                                   [it.text for it in items])
+        extra_rows = [r for r, dup in zip(extra_rows, near, strict=True) if not dup]
+    splits = _splits(y, folds, seed, groups)
     if fmt == "plv":
-        return _cv_plv(items, docs, y, splits, folds, seed, extra_rows, lexicon_path, quad_rows)
+        return _cv_plv(items, docs, y, splits, folds, seed, extra_rows, lexicon_path, quad_rows,
+                       groups)
     coder = the_coder()
     preds: list[Any] = [None] * len(items)
     fold_acc: list[float] = []
@@ -456,13 +475,13 @@ def cross_validate(
              for i, p in zip(te, fold_out, strict=True)])))
     result = _score(fmt, items, preds, seconds)
     result["cv"] = {"folds": folds, "seed": seed, "fold_accuracy": fold_acc,
-                    "extra_rows": len(extra_rows)}
+                    "extra_rows": len(extra_rows), "groups": int(len(set(groups.tolist())))}
     return result
 
 
 def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list, folds: int,
             seed: int, extra_rows: Extra, lexicon_path: str | None,
-            quad_rows: Extra | None = None) -> dict:
+            quad_rows: Extra | None = None, groups: np.ndarray | None = None) -> dict:
     """Nested CV of ``Coder.pair_types`` (see :func:`cross_validate`)."""
     from powderkeg.coder.models import TYPE_LABELS
     from powderkeg.coder.models.decision import (
@@ -533,7 +552,8 @@ def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list,
         P_in = np.zeros((len(tr), len(labels)))
         Q_in = np.zeros((len(tr), 5))
         known_in = np.zeros(len(tr), dtype=bool)
-        for itr, ite in _splits(y[tr], folds - 1, seed):
+        for itr, ite in _splits(y[tr], folds - 1, seed,
+                                None if groups is None else groups[tr]):
             inner = _fit("plv", lexicon_path, docs, ylist, tr[itr], extra_rows)
             P_in[ite] = proba(inner, tr[ite])
             Q_in[ite] = quad_q(tr[ite])
@@ -560,6 +580,7 @@ def _cv_plv(items: list[EvalItem], docs: list[str], y: np.ndarray, splits: list,
                                        penta_of_label=penta_of)
     result["cv"] = {
         "folds": folds, "seed": seed, "fold_accuracy": fold_acc, "extra_rows": len(extra_rows),
+        "groups": None if groups is None else int(len(set(groups.tolist()))),
         "type_rules": {
             "nested": {"accuracy": result["accuracy"], "per_fold": fold_rules},
             "model_alone": acc(TypeRule(0.0, 0.0), gate=False),

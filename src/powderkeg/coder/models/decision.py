@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "BONUS_GRID", "MIN_P_GRID", "PRIOR_GRID", "TOLERANCE", "TypeRule", "apply_quad_prior",
+    "BONUS_GRID", "MIN_P_GRID", "PRIOR_GRID", "TOLERANCE", "TypeRule", "acled_column",
+    "apply_quad_prior",
     "tune_rule",
 ]
 
@@ -144,3 +145,24 @@ def tune_rule(
     acc, _, rule = min(near, key=lambda x: (x[2].quad_prior, x[1], -x[2].min_override_p,
                                             -x[2].lexicon_bonus))
     return rule, acc
+
+
+def acled_column(classes: Sequence[str], row: np.ndarray,
+                 case_to_acled: Mapping[str, Sequence[str]], temperature: float = 1.0) -> int:
+    """The column of the ACLED sub-type to report for one row of case-classifier scores:
+    the event type first (the softmax probabilities of its sub-types summed, so that several
+    middling "Battles" sub-types outvote one "Protests" sub-type), then its best sub-type.
+    ``temperature`` is the classifier's fitted softmax temperature. Ties keep column order,
+    as ``argmax``. -1 if no class maps to ACLED."""
+    cols = [j for j, c in enumerate(classes) if c in case_to_acled]
+    if not cols:
+        return -1
+    z = np.asarray(row, dtype=np.float64)[cols] * float(temperature)
+    p = np.exp(z - z.max())
+    mass: dict[str, float] = {}
+    for k, j in enumerate(cols):
+        et = case_to_acled[classes[j]][0]
+        mass[et] = mass.get(et, 0.0) + float(p[k])
+    best_et = max(mass, key=lambda e: mass[e])  # first of equal masses, in column order
+    return max((j for j in cols if case_to_acled[classes[j]][0] == best_et),
+               key=lambda j: float(row[j]))

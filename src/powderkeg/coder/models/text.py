@@ -120,6 +120,29 @@ def words12(p: Parsed) -> list[str]:
     return ws + [a + " " + b for a, b in zip(ws, ws[1:], strict=False)]
 
 
+_STOP = frozenset(
+    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "it", "its", "this", "that", "these", "those", "which", "who", "whom", "their", "his", "her", "they", "he", "she", "we", "our"]
+)
+
+
+def stems12(p: Parsed) -> list[str]:
+    """Stemmed content-word uni- and bigrams (stop words dropped, :func:`_stem` suffixes
+    stripped): "shelled the village" and "shelling villages" share ``shell`` and
+    ``shell villag``; marked actor spans become one placeholder as in :func:`words12`."""
+    ws: list[str] = []
+    prev_region = ""
+    for tok, reg in zip(p.tokens, p.regions, strict=True):
+        if reg in ("src", "tgt"):
+            if prev_region != reg:
+                ws.append("_" + reg + "_")
+        else:
+            low = tok.lower()
+            if low not in _STOP:
+                ws.append(_stem(low))
+        prev_region = reg
+    return ws + [a + " " + b for a, b in zip(ws, ws[1:], strict=False)]
+
+
 def chars35(p: Parsed) -> list[str]:
     """Character 3-5 grams inside word boundaries (like scikit-learn's ``char_wb``)."""
     return _char_ngrams(t.lower() for t in p.tokens)
@@ -309,6 +332,7 @@ def first_actor_cue(text: str) -> str | None:
 
 ANALYZERS: dict[str, Callable[[Parsed], list[str]]] = {
     "words12": words12,
+    "stems12": stems12,
     "chars35": chars35,
     "mid_chars": mid_chars,
     "lexicon": lexicon_features,
