@@ -430,6 +430,7 @@ def _score_table(block: dict[str, Any]) -> list[str]:
 @click.option("--horizon", type=click.IntRange(min=1), default=6, show_default=True, help="Forecast 1..H periods ahead.")
 @click.option("--test-periods", type=click.IntRange(min=1), default=24, show_default=True, help="Score the last N dates of every series.")
 @click.option("--select-periods", type=click.IntRange(min=0), default=12, show_default=True, help="Dates before the test window on which each series' default model is chosen.")
+@click.option("--min-train", type=click.IntRange(min=2), default=24, show_default=True, help="Periods a series must have before its first forecast origin.")
 @click.option("--model", "models", multiple=True, type=click.Choice(["nbar", "hawkes"]), help="Candidate model(s) besides the baselines (default nbar).")
 @click.option("--cross", multiple=True, help="Series whose lag-1 counts enter every other series' model (repeatable).")
 @click.option("--fill-gaps", type=click.Choice(["quarantine", "zero"]), default="quarantine", show_default=True, help="A series with missing periods is quarantined, or its missing rows read as zero.")
@@ -438,14 +439,14 @@ def _score_table(block: dict[str, Any]) -> list[str]:
 @click.option("--plot", "plot_path", help="Write the reliability plot (PNG).")
 @click.option("--json", "json_out", is_flag=True, help="Print the Backtest JSON.")
 @handle_errors
-def backtest(series_csv: str, horizon: int, test_periods: int, select_periods: int, models: tuple[str, ...], cross: tuple[str, ...], fill_gaps: str, n_samples: int, seed: int, plot_path: str | None, json_out: bool) -> None:
+def backtest(series_csv: str, horizon: int, test_periods: int, select_periods: int, min_train: int, models: tuple[str, ...], cross: tuple[str, ...], fill_gaps: str, n_samples: int, seed: int, plot_path: str | None, json_out: bool) -> None:
     """Rolling-origin backtest: forecasts for each of the last N dates of every series at each
     horizon, each from the data up to h periods before that date only, scored (CRPS, Brier, log
     score, 90% coverage) against the ViEWS baselines (Poisson on the last value, bootstrap).
 
     Example: powderkeg backtest --series counts.csv --horizon 6 --test-periods 24 --plot rel.png
     """
-    result = api.backtest(series_csv, horizon=horizon, test_periods=test_periods, select_periods=select_periods,
+    result = api.backtest(series_csv, horizon=horizon, test_periods=test_periods, select_periods=select_periods, min_train=min_train,
                           models=list(models) or ["nbar"], cross=list(cross), fill_gaps=fill_gaps,
                           n_samples=n_samples, seed=seed, plot=plot_path)  # fmt: skip
     if json_out:

@@ -28,6 +28,10 @@ import pandas as pd
 from ..errors import InputError
 
 MAX_MEAN = 1e7
+#: simulated means are capped at CAP_FACTOR x (the series' largest fitted count + 1): a fitted
+#: autoregression whose lag coefficients sum above 1 is explosive, and unchecked paths reach
+#: astronomical counts within a few steps (seen on UCDP Ukraine oblast-months).
+CAP_FACTOR = 3.0
 
 
 def _as_frame(history: pd.DataFrame | pd.Series | np.ndarray) -> pd.DataFrame:
@@ -217,6 +221,7 @@ class NBAutoregression(_Forecaster):
             raise InputError("cross", f"series {', '.join(missing)} not in the history")
         self._cross_idx = [names.index(c) for c in self.cross]
         y = df.to_numpy(float)
+        self.max_ = np.array([np.nanmax(c) if np.isfinite(c).any() else np.nan for c in y.T])
         self._exog_hist = self._exog_array(df.index, names)
         p = max([int(v) for v in self.lags] + [1])
         rows_x, rows_y, rows_s = [], [], []
@@ -284,12 +289,13 @@ class NBAutoregression(_Forecaster):
         last_ex = self._exog_hist[-1] if self._exog_hist is not None else None
         out = np.zeros((k, horizon, n))
         r = (1.0 / self.alphas_)[:, None]
+        cap = (CAP_FACTOR * (np.nan_to_num(self.max_, nan=0.0) + 1.0))[:, None]
         for step in range(horizon):
             t = hist.shape[0]
             ext = np.concatenate([hist, np.zeros((1, k, n))], axis=0)
             x = np.nan_to_num(self._design(ext, t, last_ex), nan=0.0)  # series x paths x features
             eta = np.einsum("spf,spf->sp", x, beta)
-            mu = np.minimum(np.exp(np.clip(eta, -50, np.log(MAX_MEAN))), MAX_MEAN)
+            mu = np.minimum(np.exp(np.clip(eta, -50, np.log(MAX_MEAN))), cap)
             draw = rng.negative_binomial(r, r / (r + mu)).astype(float)
             out[:, step, :] = draw
             hist = np.concatenate([hist[1:], draw[None]], axis=0)

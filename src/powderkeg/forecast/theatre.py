@@ -43,22 +43,27 @@ def theatre_panel(
     return df
 
 
-def _select(panel: Panel, target: str, horizon: int, select_periods: int, seed: int,
-            candidates: Sequence[str]) -> tuple[str, dict[str, Any]]:  # fmt: skip
-    """The candidate with the lowest CRPS on the target's last periods (past data only)."""
+def _select_many(panel: Panel, targets: Sequence[str], horizon: int, select_periods: int, seed: int,
+                 candidates: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:  # fmt: skip
+    """Per target, the candidate with the lowest CRPS on its last periods (past data only)."""
     from .backtest import BASELINES, run_backtest
 
     n = len(panel.counts)
     min_train = 12
     periods = min(select_periods, n - min_train - horizon)
     if periods < 3:
-        return "bootstrap", {"periods": 0, "reason": f"{n} periods of history: too short to compare models"}
-    res = run_backtest(panel, horizon=horizon, test_periods=periods, select_periods=0,
+        why = {"periods": 0, "reason": f"{n} periods of history: too short to compare models"}
+        return {t: ("bootstrap", why) for t in targets}
+    sub = Panel(panel.counts, panel.freq, [], panel.source)
+    res = run_backtest(sub, horizon=horizon, test_periods=periods, select_periods=0,
                        min_train=min_train, models=list(candidates), n_samples=300, seed=seed)  # fmt: skip
-    crps = res["series"][target]["crps_test"]
     order = list(BASELINES) + list(candidates)
-    best = min(order, key=lambda m: (round(crps.get(m, np.inf), 9), order.index(m)))
-    return best, {"periods": periods, "crps": crps, "window": res["test_window"]}
+    out = {}
+    for t in targets:
+        crps = res["series"][t]["crps_test"]
+        best = min(order, key=lambda m: (round(crps.get(m, np.inf), 9), order.index(m)))
+        out[t] = (best, {"periods": periods, "crps": crps, "window": res["test_window"]})
+    return out
 
 
 def _ensemble(name: str, counts: pd.DataFrame, horizon: int, n_samples: int, seed: int,
@@ -126,52 +131,72 @@ def forecast_store(
 
 
 def _forecast_counts(
-    theatre: str, counts: pd.DataFrame, freq: str, *, horizon: int, model: str,
-    thresholds: Sequence[int], n_samples: int, seed: int, select_periods: int,
-    candidates: Sequence[str],
-) -> dict[str, Any]:  # fmt: skip
+    theatre: str, counts: pd.DataFrame, freq: str, **kwargs: Any
+) -> dict[str, Any]:
+    return forecast_panel(counts, freq, [theatre], **kwargs)[theatre]
+
+
+def forecast_panel(
+    counts: pd.DataFrame, freq: str, targets: Sequence[str], *, horizon: int, model: str = "auto",
+    thresholds: Sequence[int] = (1, 5, 10, 25), n_samples: int = 2000, seed: int = 0,
+    select_periods: int = 12, candidates: Sequence[str] = CANDIDATES,
+) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Forecast JSON (without ``measure``) for each target column of ``counts`` (periods x
+    series, PeriodIndex): one selection backtest and one fit per model serve every target."""
     panel = Panel(counts, "M" if freq == "M" else "W-SUN", [], "store")
-    notes: list[str] = []
-    selection: dict[str, Any] = {}
+    chosen: dict[str, str] = {}
+    notes: dict[str, list[str]] = {t: [] for t in targets}
+    selection: dict[str, dict[str, Any]] = {t: {} for t in targets}
     if model == "auto":
-        model, selection = _select(panel, theatre, horizon, select_periods, seed, candidates)
-        if selection.get("periods"):
-            crps = selection["crps"]
-            base = min(crps["poisson_last"], crps["bootstrap"])
-            best_model = min(crps[c] for c in candidates if c in crps)
-            if best_model >= base:
-                notes.append(
-                    f"No model beat the baselines on {theatre}'s last {selection['periods']} periods "
-                    f"(CRPS {best_model:.3f} vs {base:.3f}); the forecast is the {model} baseline."
-                )
-        else:
-            notes.append(f"{selection['reason']}; the forecast is the bootstrap baseline.")
-    samples, note = _ensemble(model, counts, horizon, n_samples, seed)
-    if note:
-        notes.append(note)
-    j = list(counts.columns).index(theatre)
-    ens = samples[j]
+        picks = _select_many(panel, targets, horizon, select_periods, seed, candidates)
+        for t in targets:
+            chosen[t], selection[t] = picks[t]
+            sel = selection[t]
+            if sel.get("periods"):
+                crps = sel["crps"]
+                base = min(crps["poisson_last"], crps["bootstrap"])
+                best_model = min(crps[c] for c in candidates if c in crps)
+                if best_model >= base:
+                    notes[t].append(
+                        f"No model beat the baselines on {t}'s last {sel['periods']} periods "
+                        f"(CRPS {best_model:.3f} vs {base:.3f}); the forecast is the {chosen[t]} baseline."
+                    )
+            else:
+                notes[t].append(f"{sel['reason']}; the forecast is the bootstrap baseline.")
+    else:
+        chosen = {t: model for t in targets}
+    ensembles: dict[str, np.ndarray] = {}
+    for m in sorted(set(chosen.values())):
+        ensembles[m], note = _ensemble(m, counts, horizon, n_samples, seed)
+        if note:
+            for t in targets:
+                if chosen[t] == m:
+                    notes[t].append(note)
     last = counts.index[-1]
-    periods = []
-    for h in range(horizon):
-        e = ens[h]
-        q = np.quantile(e, [0.05, 0.5, 0.95], method="inverted_cdf")
-        periods.append({
-            "date": period_label(last + h + 1),
-            "mean": round(float(e.mean()), 4),
-            "quantiles": {"0.05": float(q[0]), "0.5": float(q[1]), "0.95": float(q[2])},
-            "p_at_least": {str(int(n)): round(float(np.mean(e >= n)), 4) for n in thresholds},
-        })  # fmt: skip
-    return {
-        "theatre": theatre,
-        "model": model,
-        "freq": FREQS[freq[0]],
-        "history_end": period_label(last),
-        "history_periods": int(len(counts)),
-        "history": {period_label(p): float(v) for p, v in counts[theatre].iloc[-24:].items()},
-        "periods": periods,
-        "selection": selection,
-        "n_samples": n_samples,
-        "seed": seed,
-        "notes": notes,
-    }
+    out = {}
+    for t in targets:
+        ens = ensembles[chosen[t]][list(counts.columns).index(t)]
+        periods = []
+        for h in range(horizon):
+            e = ens[h]
+            q = np.quantile(e, [0.05, 0.5, 0.95], method="inverted_cdf")
+            periods.append({
+                "date": period_label(last + h + 1),
+                "mean": round(float(e.mean()), 4),
+                "quantiles": {"0.05": float(q[0]), "0.5": float(q[1]), "0.95": float(q[2])},
+                "p_at_least": {str(int(n)): round(float(np.mean(e >= n)), 4) for n in thresholds},
+            })  # fmt: skip
+        out[t] = {
+            "theatre": t,
+            "model": chosen[t],
+            "freq": FREQS[freq[0]],
+            "history_end": period_label(last),
+            "history_periods": int(len(counts)),
+            "history": {period_label(p): float(v) for p, v in counts[t].iloc[-24:].items()},
+            "periods": periods,
+            "selection": selection[t],
+            "n_samples": n_samples,
+            "seed": seed,
+            "notes": notes[t],
+        }
+    return out
