@@ -17,6 +17,7 @@ from powderkeg.errors import InputError
 from powderkeg.forecast import Bootstrap, NBAutoregression, PoissonLast, panel_from_frame
 from powderkeg.forecast.backtest import forecast_at
 from powderkeg.forecast.hawkes import HawkesCountForecaster, simulate_forward
+from powderkeg.forecast.models import Blend
 from powderkeg.store import Store
 
 
@@ -80,6 +81,22 @@ def test_nbar_cross_series_feature_is_used() -> None:
     assert not m.pooled_[1] and abs(m.series_params_.loc["follow", "log1p_lead_lag1"] - 0.5) < 0.15
 
 
+def test_quiet_series_stay_quiet_and_active_ones_do_not_explode() -> None:
+    """Many all-zero series pooled with a few active ones: the quiet ones are forecast from the
+    onset distribution (near zero), the active ones keep their level (no explosive lag term)."""
+    hist = pd.DataFrame({f"quiet{i}": np.zeros(80) for i in range(8)})
+    for i in range(2):
+        hist[f"active{i}"] = nb_ar(80, seed=20 + i)
+    for pooled in (True, False):
+        m = NBAutoregression(pooled=pooled, n_samples=400, seed=1).fit(hist)
+        out = m.predict(6)
+        assert out[:8].max() == 0  # no onset ever seen in the history
+        active_mean = out[8:].mean(axis=(1, 2))
+        assert np.all(active_mean < 3 * hist.iloc[:, 8:].mean().to_numpy() + 5)
+    blend = Blend(n_samples=400, seed=1).fit(hist)
+    assert blend.predict(2).shape == (10, 2, 400)
+
+
 def test_hawkes_forward_simulation() -> None:
     rng = np.random.default_rng(0)
     empty = simulate_forward(np.array([]), 10.0, 2.0, np.array([0.0]), np.array([1.0]), 3, 4000, rng)
@@ -94,7 +111,7 @@ def test_hawkes_forward_simulation() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- no future
-@pytest.mark.parametrize("model", ["nbar", "poisson_last", "bootstrap", "hawkes"])
+@pytest.mark.parametrize("model", ["nbar", "blend", "poisson_last", "bootstrap", "hawkes"])
 def test_forecast_never_sees_after_the_origin(csv_path: Path, model: str) -> None:
     from powderkeg.forecast import read_series_csv
 

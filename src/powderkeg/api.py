@@ -442,7 +442,7 @@ def backtest(
     *,
     horizon: int = 6,
     test_periods: int = 24,
-    models: Sequence[str] = ("nbar",),
+    models: Sequence[str] = ("nbar", "blend"),
     select_periods: int = 12,
     min_train: int = 24,
     n_samples: int = 1000,

@@ -431,7 +431,7 @@ def _score_table(block: dict[str, Any]) -> list[str]:
 @click.option("--test-periods", type=click.IntRange(min=1), default=24, show_default=True, help="Score the last N dates of every series.")
 @click.option("--select-periods", type=click.IntRange(min=0), default=12, show_default=True, help="Dates before the test window on which each series' default model is chosen.")
 @click.option("--min-train", type=click.IntRange(min=2), default=24, show_default=True, help="Periods a series must have before its first forecast origin.")
-@click.option("--model", "models", multiple=True, type=click.Choice(["nbar", "hawkes"]), help="Candidate model(s) besides the baselines (default nbar).")
+@click.option("--model", "models", multiple=True, type=click.Choice(["nbar", "blend", "hawkes"]), help="Candidate model(s) besides the baselines (default nbar and blend).")
 @click.option("--cross", multiple=True, help="Series whose lag-1 counts enter every other series' model (repeatable).")
 @click.option("--fill-gaps", type=click.Choice(["quarantine", "zero"]), default="quarantine", show_default=True, help="A series with missing periods is quarantined, or its missing rows read as zero.")
 @click.option("--samples", "n_samples", type=click.IntRange(min=50), default=1000, show_default=True, help="Ensemble size per forecast.")
@@ -447,7 +447,7 @@ def backtest(series_csv: str, horizon: int, test_periods: int, select_periods: i
     Example: powderkeg backtest --series counts.csv --horizon 6 --test-periods 24 --plot rel.png
     """
     result = api.backtest(series_csv, horizon=horizon, test_periods=test_periods, select_periods=select_periods, min_train=min_train,
-                          models=list(models) or ["nbar"], cross=list(cross), fill_gaps=fill_gaps,
+                          models=list(models) or ["nbar", "blend"], cross=list(cross), fill_gaps=fill_gaps,
                           n_samples=n_samples, seed=seed, plot=plot_path)  # fmt: skip
     if json_out:
         _print_json(result)
@@ -475,7 +475,7 @@ def backtest(series_csv: str, horizon: int, test_periods: int, select_periods: i
 @click.option("--horizon", type=click.IntRange(min=1), default=6, show_default=True, help="Periods ahead.")
 @click.option("--freq", type=click.Choice(["week", "month"]), default="month", show_default=True, help="Period length.")
 @click.option("--measure", type=click.Choice(["material_conflict", "events", "fatalities"]), default="material_conflict", show_default=True, help="What is counted per period.")
-@click.option("--model", type=click.Choice(["auto", "nbar", "hawkes", "poisson_last", "bootstrap"]), default="auto", show_default=True, help="auto: the model with the lowest CRPS on the theatre's own recent past.")
+@click.option("--model", type=click.Choice(["auto", "nbar", "blend", "hawkes", "poisson_last", "bootstrap"]), default="auto", show_default=True, help="auto: the model with the lowest CRPS on the theatre's own recent past.")
 @click.option("--threshold", "thresholds", multiple=True, type=click.IntRange(min=1), help="Report P(count >= N) (repeatable; default 1, 5, 10, 25).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random draw.")
 @click.option("--plot", "plot_path", help="Write a fan chart (PNG).")

@@ -30,7 +30,7 @@ from .models import Bootstrap, NBAutoregression, PoissonLast
 from .scores import QUANTILES, all_scores
 
 BASELINES = ("poisson_last", "bootstrap")
-MODELS = ("nbar",)
+MODELS = ("nbar", "blend")
 SCORE_KEYS = {"crps": "crps", "brier": "brier", "coverage90": "cover90", "log_score": "log"}
 
 
@@ -41,13 +41,17 @@ def make_forecaster(name: str, *, n_samples: int, seed: int, cross: Sequence[str
         return Bootstrap(n_samples=n_samples, seed=seed)
     if name == "nbar":
         return NBAutoregression(n_samples=n_samples, seed=seed, cross=cross)
+    if name == "blend":
+        from .models import Blend
+
+        return Blend(n_samples=n_samples, seed=seed, nbar_options={"cross": cross})
     if name == "nbar_own":
         return NBAutoregression(n_samples=n_samples, seed=seed, cross=())
     if name == "hawkes":
         from .hawkes import HawkesCountForecaster
 
         return HawkesCountForecaster(n_samples=n_samples, seed=seed)
-    raise InputError("models", f"unknown model {name!r}; use nbar, hawkes, poisson_last or bootstrap")
+    raise InputError("models", f"unknown model {name!r}; use nbar, blend, hawkes, poisson_last or bootstrap")
 
 
 def _targets(panel: Panel, horizon: int, test_periods: int, select_periods: int, min_train: int):
@@ -112,7 +116,7 @@ def run_backtest(
     if horizon < 1 or test_periods < 1:
         raise InputError("backtest", "--horizon and --test-periods must be at least 1")
     models = list(dict.fromkeys(models))
-    names = models + list(BASELINES)
+    names = list(BASELINES) + models  # baselines first: blend reuses the bootstrap's draws
     plan, short = _targets(panel, horizon, test_periods, select_periods, min_train)
     problems = list(panel.problems) + short
     if not plan:
@@ -130,11 +134,18 @@ def run_backtest(
     rows: list[dict[str, Any]] = []
     fit_notes: list[str] = []
     for origin in sorted(jobs):
+        made: dict[str, np.ndarray] = {}
         for m in names:
-            samples, note = forecast_at(counts, origin, horizon, m, n_samples=n_samples, seed=seed,
-                                        cross=cross)  # fmt: skip
-            if note:
-                fit_notes.append(note)
+            if m == "blend" and "nbar" in made:
+                # the same mixture as models.Blend, from draws already made at this origin
+                half = n_samples // 2
+                samples = np.concatenate([made["nbar"][..., :half], made["bootstrap"][..., half:]], axis=2)
+            else:
+                samples, note = forecast_at(counts, origin, horizon, m, n_samples=n_samples, seed=seed,
+                                            cross=cross)  # fmt: skip
+                if note:
+                    fit_notes.append(note)
+            made[m] = samples
             batch = jobs[origin]
             idx = np.array([col[s] for s, *_ in batch])
             hs = np.array([h for _, h, _, _ in batch])

@@ -23,7 +23,7 @@ from ..errors import InputError
 from .data import FREQS, Panel, period_label
 
 MEASURES = {"material_conflict": "quad_material_conflict", "events": "n_events", "fatalities": "fatalities"}
-CANDIDATES = ("nbar", "hawkes")
+CANDIDATES = ("nbar", "blend", "hawkes")
 DEATHS = 25
 
 
