@@ -432,3 +432,67 @@ def export(
     for t in theatres or ():
         _known_theatre(t)
     return export_events(db, fmt, out, theatres=list(theatres or ()), since=since, until=until)
+
+
+# ---------------------------------------------------------------- forecast: forecasts and backtests
+
+
+def backtest(
+    series_csv: str | Path,
+    *,
+    horizon: int = 6,
+    test_periods: int = 24,
+    models: Sequence[str] = ("nbar", "blend"),
+    select_periods: int = 12,
+    min_train: int = 24,
+    n_samples: int = 1000,
+    seed: int = 0,
+    cross: Sequence[str] = (),
+    fill_gaps: str = "quarantine",
+    plot: str | Path | None = None,
+) -> dict[str, Any]:
+    """Rolling-origin backtest of count forecasts against the ViEWS baselines (CONTRACT.md's
+    Backtest JSON plus ``models``, ``series``, ``notes``, ``problems``); see
+    :mod:`powderkeg.forecast.backtest`. ``plot`` writes the reliability plot (PNG)."""
+    from .forecast import backtest_csv
+
+    return backtest_csv(
+        series_csv, horizon=horizon, test_periods=test_periods, models=models,
+        select_periods=select_periods, min_train=min_train, n_samples=n_samples, seed=seed,
+        cross=cross, fill_gaps=fill_gaps, plot=plot,
+    )  # fmt: skip
+
+
+def forecast(
+    theatre: str,
+    *,
+    db: str | Path,
+    horizon: int = 6,
+    freq: str = "month",
+    measure: str = "material_conflict",
+    model: str = "auto",
+    thresholds: Sequence[int] = (1, 5, 10, 25),
+    n_samples: int = 2000,
+    seed: int = 0,
+    plot: str | Path | None = None,
+) -> dict[str, Any]:
+    """Predictive distribution of a theatre's counts for the next ``horizon`` periods
+    (CONTRACT.md's Forecast JSON plus ``history``, ``selection``, ``notes``); see
+    :mod:`powderkeg.forecast.theatre`. ``plot`` writes a fan chart (PNG)."""
+    from .forecast.theatre import forecast_store
+
+    th = _known_theatre(theatre)
+    f = _freq(freq)
+    from .errors import UsageError
+    from .store import Store
+
+    if f == "D":
+        raise UsageError("--freq day: forecasts are weekly or monthly")
+    if horizon < 1:
+        raise UsageError(f"--horizon {horizon}: must be at least 1")
+    with Store(db, read_only=True) as store:
+        events = store.events(quantities=True)
+    return forecast_store(
+        th.id, events, horizon=horizon, freq=f, measure=measure, model=model,
+        thresholds=thresholds, n_samples=n_samples, seed=seed, plot=plot,
+    )  # fmt: skip

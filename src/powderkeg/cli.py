@@ -522,5 +522,109 @@ def export(db: str, fmt: str, out: str, theatres: tuple[str, ...], since: str | 
     click.echo(f"{result['rows']} events -> {result['out']}{extra}")
 
 
+# ---------------------------------------------------------------- forecast and backtest
+
+
+def _score_row(name: str, sc: dict[str, Any], skill: Any = None) -> str:
+    def f(v: Any, spec: str = ".3f") -> str:
+        return "-" if v is None else format(v, spec)
+
+    return (f"{name:<22} {f(sc.get('crps')):>9} {f(sc.get('brier')):>7} {f(sc.get('coverage90'), '.2f'):>6} "
+            f"{f(sc.get('log_score'), '.2f'):>6} {f(skill, '+.3f') if skill is not None else '':>7}")  # fmt: skip
+
+
+def _score_table(block: dict[str, Any]) -> list[str]:
+    lines = [f"{'':<22} {'CRPS':>9} {'Brier':>7} {'cov90':>6} {'log':>6} {'skill':>7}"]
+    lines.append(_score_row("model (series default)", block["model"], block["skill_vs_best_baseline"]))
+    for name, sc in block.get("models", {}).items():
+        lines.append(_score_row(f"  {name}", sc, sc.get("skill_vs_best_baseline")))
+    for name, sc in block["baselines"].items():
+        lines.append(_score_row(f"baseline {name}", sc))
+    return lines
+
+
+@main.command()
+@click.option("--series", "series_csv", required=True, type=click.Path(dir_okay=False), help="CSV with columns date, series, count (weekly or monthly dates, inferred).")
+@click.option("--horizon", type=click.IntRange(min=1), default=6, show_default=True, help="Forecast 1..H periods ahead.")
+@click.option("--test-periods", type=click.IntRange(min=1), default=24, show_default=True, help="Score the last N dates of every series.")
+@click.option("--select-periods", type=click.IntRange(min=0), default=12, show_default=True, help="Dates before the test window on which each series' default model is chosen.")
+@click.option("--min-train", type=click.IntRange(min=2), default=24, show_default=True, help="Periods a series must have before its first forecast origin.")
+@click.option("--model", "models", multiple=True, type=click.Choice(["nbar", "blend", "hawkes"]), help="Candidate model(s) besides the baselines (default nbar and blend).")
+@click.option("--cross", multiple=True, help="Series whose lag-1 counts enter every other series' model (repeatable).")
+@click.option("--fill-gaps", type=click.Choice(["quarantine", "zero"]), default="quarantine", show_default=True, help="A series with missing periods is quarantined, or its missing rows read as zero.")
+@click.option("--samples", "n_samples", type=click.IntRange(min=50), default=1000, show_default=True, help="Ensemble size per forecast.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random draw.")
+@click.option("--plot", "plot_path", help="Write the reliability plot (PNG).")
+@click.option("--json", "json_out", is_flag=True, help="Print the Backtest JSON.")
+@handle_errors
+def backtest(series_csv: str, horizon: int, test_periods: int, select_periods: int, min_train: int, models: tuple[str, ...], cross: tuple[str, ...], fill_gaps: str, n_samples: int, seed: int, plot_path: str | None, json_out: bool) -> None:
+    """Rolling-origin backtest: forecasts for each of the last N dates of every series at each
+    horizon, each from the data up to h periods before that date only, scored (CRPS, Brier, log
+    score, 90% coverage) against the ViEWS baselines (Poisson on the last value, bootstrap).
+
+    Example: powderkeg backtest --series counts.csv --horizon 6 --test-periods 24 --plot rel.png
+    """
+    result = api.backtest(series_csv, horizon=horizon, test_periods=test_periods, select_periods=select_periods, min_train=min_train,
+                          models=list(models) or ["nbar", "blend"], cross=list(cross), fill_gaps=fill_gaps,
+                          n_samples=n_samples, seed=seed, plot=plot_path)  # fmt: skip
+    if json_out:
+        _print_json(result)
+        return
+    click.echo(f"{result['n_series']} series, per {result['freq']}, test window {result['test_window'][0]} to "
+               f"{result['test_window'][1]}, horizons 1-{result['horizon']}, {result['n_forecasts']} forecasts per model")  # fmt: skip
+    click.echo("all horizons:")
+    for line in _score_table(result):
+        click.echo("  " + line)
+    for h, block in result["by_horizon"].items():
+        click.echo(f"horizon {h}:")
+        for line in _score_table(block):
+            click.echo("  " + line)
+    for note in result["notes"]:
+        click.echo(f"note: {note}")
+    for p in result["problems"]:
+        click.echo(f"quarantined: {p}")
+    if result.get("plot"):
+        click.echo(f"plot: {result['plot']}")
+
+
+@main.command()
+@click.argument("theatre")
+@click.option("--db", required=True, help="DuckDB store to read (opened read-only).")
+@click.option("--horizon", type=click.IntRange(min=1), default=6, show_default=True, help="Periods ahead.")
+@click.option("--freq", type=click.Choice(["week", "month"]), default="month", show_default=True, help="Period length.")
+@click.option("--measure", type=click.Choice(["material_conflict", "events", "fatalities"]), default="material_conflict", show_default=True, help="What is counted per period.")
+@click.option("--model", type=click.Choice(["auto", "nbar", "blend", "hawkes", "poisson_last", "bootstrap"]), default="auto", show_default=True, help="auto: the model with the lowest CRPS on the theatre's own recent past.")
+@click.option("--threshold", "thresholds", multiple=True, type=click.IntRange(min=1), help="Report P(count >= N) (repeatable; default 1, 5, 10, 25).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random draw.")
+@click.option("--plot", "plot_path", help="Write a fan chart (PNG).")
+@click.option("--json", "json_out", is_flag=True, help="Print the Forecast JSON.")
+@handle_errors
+def forecast(theatre: str, db: str, horizon: int, freq: str, measure: str, model: str, thresholds: tuple[int, ...], seed: int, plot_path: str | None, json_out: bool) -> None:
+    """Predictive distribution of a theatre's counts (material-conflict events by default) for
+    the next K periods: mean, 5/50/95% quantiles, P(at least N) and P(at least 25 deaths).
+
+    Example: powderkeg forecast ukraine --db events.duckdb --horizon 6 --json
+    """
+    result = api.forecast(theatre, db=db, horizon=horizon, freq=freq, measure=measure, model=model,
+                          thresholds=list(thresholds) or (1, 5, 10, 25), seed=seed, plot=plot_path)  # fmt: skip
+    if json_out:
+        _print_json(result)
+        return
+    click.echo(f"{result['theatre']}: {result['measure']} per {result['freq']}, model {result['model']}; "
+               f"history to {result['history_end']}")  # fmt: skip
+    ns = list(result["periods"][0]["p_at_least"]) if result["periods"] else []
+    click.echo(f"{'period':<11}{'mean':>8}{'5%':>6}{'50%':>6}{'95%':>6}" + "".join(f"{'P>=' + n:>8}" for n in ns)
+               + f"{'P(25+ dead)':>12}")  # fmt: skip
+    for p in result["periods"]:
+        q = p["quantiles"]
+        d = p.get("p_deaths_at_least", {}).get("25")
+        click.echo(f"{p['date']:<11}{p['mean']:>8.1f}{q['0.05']:>6g}{q['0.5']:>6g}{q['0.95']:>6g}"
+                   + "".join(f"{p['p_at_least'][n]:>8.2f}" for n in ns) + (f"{d:>12.2f}" if d is not None else f"{'-':>12}"))  # fmt: skip
+    for note in result.get("notes", []):
+        click.echo(f"note: {note}")
+    if result.get("plot"):
+        click.echo(f"plot: {result['plot']}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

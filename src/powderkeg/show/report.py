@@ -133,6 +133,10 @@ def write_report(
         md.append("")
     md.extend(_link_section(events, theatres, out_dir))
     md.append("")
+    from ..forecast.report import forecast_section
+
+    md.extend(forecast_section(events, theatres, out_dir))
+    md.append("")
     md.extend(_exports_section(db))
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
