@@ -114,6 +114,17 @@ def run_chunk(
                 out[2 * T + e] = True
                 for t in range(T):
                     dyn_ev[t] += ev_post[e, t] - ev_pre[e, t]
+        n_force = 0
+        for t in range(T):  # a theatre that starts at use of force or war has reached it
+            if rung[t] >= 3:
+                n_force += 1
+                hit_force[t] = True
+                force_paths[r, t] = code[t]
+                if rung[t] >= 4:
+                    hit_war[t] = True
+                    war_paths[r, t] = code[t]
+        if n_force >= 2:
+            out[2 * T + E] = True
         dirty = True
         if r > 0 and not any_init:
             up_tab[:, :] = up_tab0  # every run starts from the same state: reuse its hazards

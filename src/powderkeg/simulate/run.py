@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,18 @@ from statsmodels.stats.proportion import proportion_confint
 from ..errors import UsageError
 from .compile import ARG_ORDER, Compiled, compile_scenario, parameters
 from .engine import decode_path, run_chunk
-from .scenario import Scenario, load
+from .scenario import build, resolved
 
 CHUNK = 32_768
 MAX_RUNS = 100_000_000
 TOP_PATHS = 5
-SENSITIVITY_RUNS = 4_000
+SENSITIVITY_RUNS = 2_000
+#: Fields varied in the sensitivity analysis (capabilities and resolve act through their effects).
+SENSITIVE_FIELDS = {
+    "indicators", "up_scale", "down_scale", "indicator_effect", "capability_effect", "resolve_effect",
+    "overextension", "capacity", "weight", "support", "effect", "reliability", "deterrence",
+    "probability", "cost", "dependence", "retaliation",
+}  # fmt: skip
 SENSITIVITY_SEED_OFFSET = 7919
 
 
@@ -114,12 +120,11 @@ def path_counts(comp: Compiled, paths: dict[str, Counter[int]], outcome: str) ->
 def _sensitive(path: str, value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    skip = ("start", "commit_rung", "rung", "to", "steps")
-    return value != 0 and path.rsplit(".", 1)[-1] not in skip
+    return value != 0 and path.rsplit(".", 1)[-1] in SENSITIVE_FIELDS
 
 
-def sensitivity(raw_sets: list[str], path: str | Path, sc: Scenario, params: dict[str, dict[str, Any]],
-                seed: int, runs: int, base_names: list[str], loader: Callable[..., Any]) -> dict[str, dict[str, float]]:  # fmt: skip
+def sensitivity(base: dict[str, Any], raw_sets: list[str], source: str, params: dict[str, dict[str, Any]],
+                seed: int, runs: int, base_names: list[str]) -> dict[str, dict[str, float]]:  # fmt: skip
     """Effect on each outcome of moving each parameter from half to one and a half times its value
     (probabilities clipped to [0, 1]), with common random numbers for both arms."""
     effects: dict[str, dict[str, float]] = {name: {} for name in base_names}
@@ -134,7 +139,7 @@ def sensitivity(raw_sets: list[str], path: str | Path, sc: Scenario, params: dic
             if p.rsplit(".", 1)[-1] in ("reliability", "probability", "dependence", "retaliation", "capability", "resolve"):
                 new = min(1.0, new)
             try:
-                sc2, _ = loader(path, [*raw_sets, f"{p}={new!r}"])
+                sc2, _ = build(base, {}, [*raw_sets, f"{p}={new!r}"], source)
             except Exception:  # noqa: BLE001 - a value out of its schema range is not varied
                 arms = []
                 break
@@ -172,7 +177,8 @@ def simulate(
 
         store_items, extra_sources = store_sets(scenario, from_store)
         sets = store_items + sets
-    sc, sources = load(scenario, sets)
+    base, base_sources = resolved(scenario)
+    sc, sources = build(base, base_sources, sets, str(scenario))
     for k, v in extra_sources.items():
         if sources.get(k, "").startswith("--set"):
             sources[k] = v
@@ -182,7 +188,7 @@ def simulate(
     outcomes = {name: {"p": round(float(counts[i] / runs), 6), "ci": wilson(int(counts[i]), runs)}
                 for i, name in enumerate(comp.outcome_names)}  # fmt: skip
     sens = (
-        sensitivity(sets, scenario, sc, params, seed, runs, comp.outcome_names, load) if with_sensitivity else {}
+        sensitivity(base, sets, str(scenario), params, seed, runs, comp.outcome_names) if with_sensitivity else {}
     )
     if details is not None:
         details.update(compiled=comp, counts=counts, paths=paths, scenario=sc)

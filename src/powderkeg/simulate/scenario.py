@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .._yaml import parse_yaml
 from ..errors import InputError, UsageError
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -26,8 +27,7 @@ Effect = Annotated[float, Field(ge=-10.0, le=10.0)]
 RUNGS = ("peace", "threats", "militarised dispute", "limited use of force", "war")
 MAX_THEATRES = 64
 MAX_EVENTS = 256
-MAX_ACTORS = 5000
-SETTABLE_NEW = {"enabled", "in_force", "closed"}
+MAX_ACTORS = 50_000
 
 
 class _Model(BaseModel):
@@ -246,15 +246,24 @@ def read_raw(path: str | Path) -> dict[str, Any]:
         raise InputError(str(path), "no such scenario file")
     if p.stat().st_size > 20_000_000:
         raise InputError(str(path), "scenario file larger than 20 MB")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(str(path), f"not valid YAML{where}: {getattr(e, 'problem', e)}") from None
+    raw = parse_yaml(p.read_text(encoding="utf-8"), str(path))
     if not isinstance(raw, dict):
         raise InputError(str(path), "a scenario is a YAML mapping (name, actors, theatres, transition, ...)")
     return raw
+
+
+def _schema_field(keys: list[str]) -> bool:
+    """Whether ``keys`` names a field the schema has (left out of the file, so at its default)."""
+    sections: dict[str, type[BaseModel]] = {
+        "actors": Actor, "theatres": Theatre, "patrons": Patron, "arms_transfers": Transfer,
+        "presence": Presence, "leverage": Leverage, "commitments": Commitment, "sanctions": Sanction,
+        "energy": Energy, "events": Event,
+    }  # fmt: skip
+    if len(keys) == 3 and keys[0] in sections:
+        return keys[2] in sections[keys[0]].model_fields
+    if len(keys) == 2 and keys[0] == "transition":
+        return keys[1] in Transition.model_fields
+    return False
 
 
 def _parse_set(item: str) -> tuple[list[str], Any]:
@@ -282,7 +291,7 @@ def apply_sets(raw: dict[str, Any], sets: list[str] | tuple[str, ...], sources: 
                     raise UsageError(f"--set {item}: {here} does not exist (index out of range)")
                 k2: Any = int(k)
             elif isinstance(node, dict):
-                if k not in node and not (last and k in SETTABLE_NEW):
+                if k not in node and not (last and _schema_field(keys)):
                     known = ", ".join(sorted(map(str, node))[:12])
                     raise UsageError(f"--set {item}: {here} does not exist (known here: {known})")
                 k2 = k
@@ -424,10 +433,18 @@ def event_order(sc: Scenario, source: str, ids: dict[str, tuple[str, Any]] | Non
     return order
 
 
+def resolved(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The scenario file with calibration values filled in, and each leaf's source."""
+    sources: dict[str, str] = {}
+    return _resolve(read_raw(path), "", sources, str(path)), sources
+
+
+def build(base: dict[str, Any], base_sources: dict[str, str], sets: list[str] | tuple[str, ...], source: str) -> tuple[Scenario, dict[str, str]]:
+    sources = dict(base_sources)
+    return validate(apply_sets(base, sets, sources), source), sources
+
+
 def load(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, dict[str, str]]:
     """Read, override (``--set``), resolve calibration values and validate a scenario."""
-    raw = read_raw(path)
-    sources: dict[str, str] = {}
-    resolved = _resolve(raw, "", sources, str(path))
-    resolved = apply_sets(resolved, sets, sources)
-    return validate(resolved, str(path)), sources
+    base, sources = resolved(path)
+    return build(base, sources, sets, str(path))
