@@ -87,7 +87,10 @@ def execute(comp: Compiled, runs: int, seed: int, *, workers: int = 1, dask: str
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=mp.get_context("spawn")) as ex:
+        # fork where there is one: the children inherit the loaded kernel instead of importing
+        # numba again (seconds on a busy machine); the kernel starts no threads
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=mp.get_context(method)) as ex:
             futs = [ex.submit(run_one_chunk, comp.arrays, comp.steps, seed, i, n) for i, n in jobs]
             return _gather([f.result() for f in futs])
     return _gather([run_one_chunk(comp.arrays, comp.steps, seed, i, n) for i, n in jobs])
