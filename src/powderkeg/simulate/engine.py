@@ -28,6 +28,27 @@ MAX_TOKENS = 12
 OVERFLOW = np.int64(1) << np.int64(62)
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_SLOT = np.uint64(0xD1B54A32D192ED03)
+
+
+@njit(cache=True)
+def _uniform(key: np.uint64, counter: np.uint64, slot: np.uint64) -> float:
+    """A counter-based uniform in [0, 1): the SplitMix64 finaliser of (key, run-step, slot).
+
+    Counter-based rather than a sequential generator so that each (run, step, theatre or
+    element) always gets the same number: two what-if arms then share their random numbers
+    wherever their runs agree (common random numbers), which makes sensitivity estimates far
+    less noisy, and the kernel stays deterministic per chunk."""
+    z = key + counter * _GOLDEN + slot * _SLOT
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 @njit(cache=True)
 def _push(code: np.int64, n: np.int64, token: np.int64) -> tuple[np.int64, np.int64]:
     if n >= MAX_TOKENS:
@@ -61,7 +82,7 @@ def run_chunk(
     ev_com_a: np.ndarray, ev_com_t: np.ndarray, ev_init: np.ndarray, ev_pre: np.ndarray,
     ev_post: np.ndarray, cap: np.ndarray, ov: float, commit_rung: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    np.random.seed(seed)
+    key = np.uint64(seed) * _M2 + _GOLDEN
     T = static_up.shape[0]
     A = cap.shape[0]
     E = ev_prob.shape[0]
@@ -130,6 +151,7 @@ def run_chunk(
             up_tab[:, :] = up_tab0  # every run starts from the same state: reuse its hazards
             dirty = False
         for _s in range(steps):
+            counter = np.uint64(r) * np.uint64(steps + 1) + np.uint64(_s)
             if dirty:
                 # log-multipliers change only when a theatre crosses the use-of-force line or an
                 # element fires; moves below that line just look up the rung's hazard
@@ -168,7 +190,7 @@ def run_chunk(
                     down[t] = 1.0 - up[t]
             # 1. ladder moves
             for t in range(T):
-                u = np.random.random()
+                u = _uniform(key, counter, np.uint64(t))
                 k = rung[t]
                 if u < up[t]:
                     v = u / up[t]
@@ -207,7 +229,7 @@ def run_chunk(
                         for t in range(T):
                             eng[a, t] = committed[a, t] or (part[a, t] and rung[t] >= commit_rung)
                     p *= _strength(ev_sa[e], ev_st[e], eng, cap, ov)
-                if np.random.random() < p:
+                if _uniform(key, counter, np.uint64(T + e)) < p:
                     fired[e] = True
                     dirty = True
                     out[2 * T + e] = True

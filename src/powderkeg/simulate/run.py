@@ -127,11 +127,11 @@ def _sensitive(path: str, value: Any) -> bool:
 
 
 def sensitivity(base: dict[str, Any], raw_sets: list[str], source: str, params: dict[str, dict[str, Any]],
-                seed: int, runs: int, base_names: list[str]) -> dict[str, dict[str, float]]:  # fmt: skip
+                seed: int, runs: int, base_names: list[str], max_runs: int = SENSITIVITY_RUNS) -> dict[str, dict[str, float]]:  # fmt: skip
     """Effect on each outcome of moving each parameter from half to one and a half times its value
     (probabilities clipped to [0, 1]), with common random numbers for both arms."""
     effects: dict[str, dict[str, float]] = {name: {} for name in base_names}
-    n = min(runs, SENSITIVITY_RUNS)
+    n = min(runs, max_runs)
     for p, info in params.items():
         v = info["value"]
         if not _sensitive(p, v):
@@ -165,6 +165,7 @@ def simulate(
     workers: int = 1,
     dask: str | None = None,
     with_sensitivity: bool = True,
+    sensitivity_runs: int = SENSITIVITY_RUNS,
     details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The contract's Simulation JSON for ``runs`` runs of ``scenario`` with seed ``seed``."""
@@ -191,7 +192,9 @@ def simulate(
     outcomes = {name: {"p": round(float(counts[i] / runs), 6), "ci": wilson(int(counts[i]), runs)}
                 for i, name in enumerate(comp.outcome_names)}  # fmt: skip
     sens = (
-        sensitivity(base, sets, str(scenario), params, seed, runs, comp.outcome_names) if with_sensitivity else {}
+        sensitivity(base, sets, str(scenario), params, seed, runs, comp.outcome_names, sensitivity_runs)
+        if with_sensitivity
+        else {}
     )
     if details is not None:
         details.update(compiled=comp, counts=counts, paths=paths, scenario=sc)
@@ -206,15 +209,23 @@ def simulate(
     }
 
 
-def compare(scenario: str | Path, outcome: str, sets_a: Sequence[str], sets_b: Sequence[str], *, runs: int, seed: int) -> dict[str, Any]:
+def compare(scenario: str | Path, outcome: str, sets_a: Sequence[str], sets_b: Sequence[str], *, runs: int, seed: int,
+            given: str | None = None) -> dict[str, Any]:  # fmt: skip
     """P(outcome) under two sets of overrides and their difference with a 95% interval (the two
-    arms use different seeds, so the interval is that of two independent proportions)."""
+    arms use different seeds, so the interval is that of two independent proportions). With
+    ``given``, each arm also reports P(given) and P(outcome | given) = P(outcome) / P(given) (for
+    an outcome that implies ``given``)."""
     res = []
     for i, sets in enumerate((sets_a, sets_b)):
         r = simulate(scenario, runs=runs, seed=seed + i, sets=list(sets), with_sensitivity=False)
-        if outcome not in r["outcomes"]:
-            raise UsageError(f"unknown outcome {outcome!r}; known: {', '.join(r['outcomes'])}")
-        res.append(r["outcomes"][outcome])
+        for name in (outcome, given):
+            if name is not None and name not in r["outcomes"]:
+                raise UsageError(f"unknown outcome {name!r}; known: {', '.join(r['outcomes'])}")
+        arm = dict(r["outcomes"][outcome])
+        if given is not None:
+            g = r["outcomes"][given]["p"]
+            arm["given"] = {"outcome": given, "p": g, "conditional": round(arm["p"] / g, 6) if g else None}
+        res.append(arm)
     pa, pb = res[0]["p"], res[1]["p"]
     se = float(np.sqrt(pa * (1 - pa) / runs + pb * (1 - pb) / runs))
     diff = pb - pa
