@@ -496,3 +496,23 @@ def forecast(
         th.id, events, horizon=horizon, freq=f, measure=measure, model=model,
         thresholds=thresholds, n_samples=n_samples, seed=seed, plot=plot,
     )  # fmt: skip
+# ---------------------------------------------------------------- simulate
+
+
+def simulate(
+    scenario: str | Path,
+    *,
+    runs: int,
+    seed: int,
+    sets: Sequence[str] = (),
+    from_store: str | None = None,
+    workers: int = 1,
+    dask: str | None = None,
+) -> dict[str, Any]:
+    """Monte Carlo over a scenario file: the contract's Simulation JSON (runs, seed, seconds,
+    outcomes, parameters, paths, sensitivity). ``sets`` are ``PATH=VALUE`` overrides (what-ifs);
+    ``from_store`` starts the theatres from a store's observed state; ``workers`` local processes
+    or ``dask`` (a scheduler address) share the chunks with the same result."""
+    from .simulate import simulate as _simulate
+
+    return _simulate(scenario, runs=runs, seed=seed, sets=list(sets), from_store=from_store, workers=workers, dask=dask)

@@ -624,6 +624,30 @@ def forecast(theatre: str, db: str, horizon: int, freq: str, measure: str, model
         click.echo(f"note: {note}")
     if result.get("plot"):
         click.echo(f"plot: {result['plot']}")
+@main.command()
+@click.argument("scenario")
+@click.option("--runs", type=click.IntRange(min=1), required=True, help="Number of Monte Carlo runs.")
+@click.option("--seed", type=int, required=True, help="Seed: the same scenario, runs and seed give the same output.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override one parameter for a what-if (repeatable), e.g. commitments.article5.reliability=0.5.")
+@click.option("--from-store", "from_store", help="DuckDB store: start the theatres from their currently observed state.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local processes sharing the chunks of runs.")
+@click.option("--dask", "dask_address", help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run the chunks there.")
+@click.option("--json", "json_out", is_flag=True, help="Print the Simulation JSON.")
+@handle_errors
+def simulate(scenario: str, runs: int, seed: int, sets: tuple[str, ...], from_store: str | None, workers: int, dask_address: str | None, json_out: bool) -> None:
+    """Monte Carlo over a scenario file (a bundled name such as ukraine-balkans-2021, or a path):
+    outcome probabilities with 95% intervals, each parameter's source, the commonest paths and
+    the parameters that move each outcome most.
+
+    Example: powderkeg simulate ukraine-balkans-2021 --runs 100000 --seed 1 --set theatres.serbia-kosovo.closed=true --json
+    """
+    from .simulate.report import resolve_scenario, text_summary
+
+    result = api.simulate(resolve_scenario(scenario), runs=runs, seed=seed, sets=list(sets), from_store=from_store, workers=workers, dask=dask_address)
+    if json_out:
+        _print_json(result)
+        return
+    click.echo(text_summary(result))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,7 +46,7 @@ def run_demo(out_dir: Path, *, progress: Callable[[int], None] | None = None) ->
     counts.read += len(problems)
     counts.quarantined += len(problems)
     counts.problems.extend(str(p) for p in problems)
-    report = write_report(out_dir, events, coded, title="powderkeg demo report", db=db)
+    report = write_report(out_dir, events, coded, title="powderkeg demo report", db=db, simulation=True)
     result = {"db": str(db), "report": str(report), "counts": counts.to_json()}
     (out_dir / "demo.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -62,6 +62,7 @@ def write_report(
     title: str = "powderkeg report",
     freq: str = "W",
     db: Path | str | None = None,
+    simulation: bool = False,
 ) -> Path:
     from ..watch import alerts as find_alerts
     from ..watch import load_indicators, load_theatres, plot_trend, theatre_series
@@ -138,6 +139,10 @@ def write_report(
     md.extend(forecast_section(events, theatres, out_dir))
     md.append("")
     md.extend(_exports_section(db))
+    if simulation:
+        from ..simulate.report import simulation_section
+
+        md += ["", *simulation_section(out_dir)]
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
     (out_dir / "report.html").write_text(_to_html(md, out_dir, title), encoding="utf-8")
