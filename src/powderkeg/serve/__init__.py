@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import UsageError
@@ -39,12 +40,22 @@ def check_bind(host: str, token: str | None) -> list[str] | None:
     return None if token else ["127.0.0.1", "localhost", "[::1]", host]
 
 
-def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8750, token: str | None = None) -> None:
+def serve(
+    db: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8750,
+    token: str | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
     """Run the dashboard until interrupted."""
     import uvicorn
 
     allowed = check_bind(host, token)
     app = create_app(db, token=token, allowed_hosts=allowed)
+    if announce:
+        shown = f"[{host}]" if ":" in host else host
+        announce(f"serving {db} at http://{shown}:{port}/ (Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 

@@ -7,6 +7,7 @@ put into SQL are fixed column names chosen from the allow-lists below.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -85,9 +86,10 @@ def events(
     if types:
         where.append("type IN (SELECT unnest(?::VARCHAR[]))")
         params.append([t.upper() for t in types])
-    if quad:
-        where.append("quad = ?")
-        params.append(quad)
+    if quad:  # rows without a quad (some datasets) take their type's, as the trend lines do
+        same = [t for t, q_ in _type_quads().items() if q_ == quad]
+        where.append("(quad = ? OR (quad IS NULL AND type IN (SELECT unnest(?::VARCHAR[]))))")
+        params += [quad, same]
     if actor:
         where.append(
             "(list_contains(list_concat(actor_codes, target_codes), ?) OR "
@@ -131,6 +133,21 @@ def events(
         cols = [d[0] for d in rel.description]
         rows = [dict(zip(cols, (clean(v) for v in r), strict=True)) for r in rel.fetchall()]
     return {"total": total, "page": page, "page_size": page_size, "events": rows}
+
+
+@functools.cache
+def _type_quads() -> dict[str, str | None]:
+    from ..ontology import load_ontology
+    from ..watch import PLOVER_TYPES
+
+    onto = load_ontology()
+    out: dict[str, str | None] = {}
+    for t in PLOVER_TYPES:
+        try:
+            out[t] = onto.quad(t)
+        except (KeyError, ValueError):
+            out[t] = None
+    return out
 
 
 def event(ds: DataSource, event_id: str) -> dict[str, Any] | None:
@@ -395,10 +412,13 @@ def actors(ds: DataSource, *, theatre: str | None = None, limit: int = 120) -> d
         arms_ind = [i for i in load_indicators() if i.id == "arms_transfers"]
         arms = (match_indicators(df, arms_ind)["arms_transfers"].to_numpy()
                 if arms_ind else [False] * len(df))  # fmt: skip
+        from ..watch.series import quads_and_intensity
+
+        quads, _ = quads_and_intensity(df)  # rows without a quad take their type's
         pairs: dict[tuple[str, str, str], list[Any]] = {}
         n_by: dict[str, int] = {}
         for a_codes, t_codes, quad, hit, eid in zip(
-            df["actor_codes"], df["target_codes"], df["quad"], arms, df["event_id"], strict=True
+            df["actor_codes"], df["target_codes"], quads, arms, df["event_id"], strict=True
         ):
             a_list = list(a_codes) if a_codes is not None else []
             t_list = list(t_codes) if t_codes is not None else []
