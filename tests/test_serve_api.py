@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+
+from powderkeg.cli import main
+from powderkeg.errors import UsageError
+from powderkeg.serve import check_bind, create_app
 from serve_support import (
     EVIL_TEXT,
     EVIL_TITLE,
@@ -21,10 +25,6 @@ from serve_support import (
     serve_app,
     serve_db,
 )
-
-from powderkeg.cli import main
-from powderkeg.errors import UsageError
-from powderkeg.serve import check_bind, create_app
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@
         w: 1 + 7 * e.events / maxE, color: REL[e.relation], n: e.events, ids: e.event_ids } })));
     if (cy) cy.destroy();
     cy = cytoscape({
-      container: document.getElementById("network"), elements,
+      container: document.getElementById("network"), elements, maxZoom: 1.5,
       layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90 },
       style: [
         { selector: "node", style: { label: "data(label)", width: "data(size)", height: "data(size)", "font-size": 10, "background-color": "#4a6fa5" } },

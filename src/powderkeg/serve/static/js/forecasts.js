@@ -34,7 +34,7 @@
         { name: "25%", type: "line", data: pad(lo50), stack: "b50", lineStyle: { opacity: 0 }, symbol: "none" },
         { name: "25–75%", type: "line", data: pad(hi50.map((v, i) => v - lo50[i])), stack: "b50", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(217,71,63,0.3)" }, symbol: "none" });
     }
-    fan.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 40 },
+    fan.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0, data: ["observed", "5–95%", "25–75%", "median", "mean"] }, grid: { left: 50, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "category", data: x }, yAxis: { type: "value", name: "events per month" }, series }, true);
     PK.status("fc-status", `Model: ${fc.model || "–"}. Observed: the last ${hx.length} months (click a point for its events).`);
   }

@@ -24,7 +24,7 @@
     xAxis: { type: "category", data: res.streams.map(name), name: "trigger (j)", nameLocation: "middle", nameGap: 70, axisLabel: { rotate: 30 } },
     yAxis: { type: "category", data: res.streams.map(name), name: "triggered (i)" },
     visualMap: { min: 0, max, calculable: false, orient: "horizontal", left: "center", bottom: 0, show: false, inRange: { color: ["#f7f7f7", "#d9473f"] } },
-    series: [{ type: "heatmap", data, label: { show: true, formatter: (p) => `${fmt(p.data[2])}\n[${fmt(res.branching_ci_low[p.data[1]][p.data[0]])}, ${fmt(res.branching_ci_high[p.data[1]][p.data[0]])}]` } }]
+    series: [{ type: "heatmap", data, label: { show: true, lineHeight: 16, formatter: (p) => `${fmt(p.data[2])}\n[${fmt(res.branching_ci_low[p.data[1]][p.data[0]])}, ${fmt(res.branching_ci_high[p.data[1]][p.data[0]])}]` } }]
   });
   chart.on("click", (p) => {
     const [j, i] = p.data;
@@ -38,7 +38,7 @@
       label: `${fmt(b)} [${fmt(res.branching_ci_low[i][j])}, ${fmt(res.branching_ci_high[i][j])}]` } });
   }
   const cy = cytoscape({
-    container: document.getElementById("network"), elements, layout: { name: "circle" },
+    container: document.getElementById("network"), elements, layout: { name: "circle" }, maxZoom: 1.5,
     style: [
       { selector: "node", style: { label: "data(label)", "text-wrap": "wrap", "font-size": 11, "background-color": "#4a6fa5", "text-valign": "bottom" } },
       { selector: "edge", style: { width: "mapData(w, 0, 1, 1, 10)", "curve-style": "bezier", "target-arrow-shape": "triangle",

@@ -18,8 +18,9 @@
     const keys = group === "quad" ? QUADS.map((q) => `quad_${q}`) : TYPES.map((t) => `type_${t}`);
     const used = keys.filter((k) => tr.rows.some((r) => (r[k] || 0) > 0));
     const x = tr.rows.map((r) => r.period);
-    const shaded = alertPeriods.filter((a) => a.freq === { week: "W", month: "M", day: "D" }[freq] || freq !== "week")
-      .map((a) => [{ xAxis: a.period }, { xAxis: a.period }]);
+    // alerts are weekly: shade their week, or the month that holds it
+    const shaded = freq === "day" ? [] : [...new Set(alertPeriods.map((a) => (freq === "month" ? `${a.period.slice(0, 7)}-01` : a.period)))]
+      .filter((p) => x.includes(p)).map((p) => [{ xAxis: p }, { xAxis: p }]);
     const series = used.map((k, i) => ({
       name: k.replace(/^(quad|type)_/, "").replace("_", " "), type: "line", showSymbol: true, symbolSize: 5,
       data: tr.rows.map((r) => { const v = r[norm ? `${k}_norm` : k]; return v === null || v === undefined ? 0 : v; }),
