@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError
 from ..store.schema import EVENT_COLUMN_NAMES
@@ -52,6 +53,7 @@ class DataSource:
         self._compute_locks: dict[Any, threading.Lock] = {}
         if not self.db.exists() and not self.snap.exists():
             raise InputError(str(db), "no such database")
+        self.theatres()  # parse the theatre files now, not on the first request
         with self.cursor() as cur:  # fail at start, not on the first request
             try:
                 row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -181,6 +183,17 @@ class DataSource:
             return out
 
         return self.cached("members", None, compute, size=1)  # type: ignore[no-any-return]
+
+    def theatre_ids(self, theatre: str) -> pa.Table:
+        """The theatre's event ids, newest first (as the events endpoint orders), as Arrow:
+        paging a theatre is a slice, and a filtered query joins it without copying."""
+
+        def compute() -> pa.Table:
+            sub = self.theatre_frame(theatre)[["event_id", "date"]]
+            sub = sub.sort_values(["date", "event_id"], ascending=[False, True], na_position="last")
+            return pa.table({"event_id": pa.array(sub["event_id"].to_numpy(dtype=object), type=pa.string())})
+
+        return self.cached("theatre_ids", theatre, compute, size=16)  # type: ignore[no-any-return]
 
     def theatre_frame(self, theatre: str) -> pd.DataFrame:
         def compute() -> pd.DataFrame:

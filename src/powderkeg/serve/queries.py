@@ -78,10 +78,17 @@ def events(
     where: list[str] = []
     params: list[Any] = []
     register = None
+    page = max(1, page)
+    page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     if theatre:
         _theatre(ds, theatre)
-        m = ds.members()
-        register = m.loc[m["theatre"] == theatre, ["event_id"]]
+        register = ds.theatre_ids(theatre)
+        others = (types, quad, actor, since, until, bbox, doc_id, dataset, factuality)
+        if not any(others):  # a theatre alone: its ids are already in page order
+            ids = register.column("event_id")
+            page_ids = ids.slice((page - 1) * page_size, page_size).to_pylist()
+            return {"total": len(ids), "page": page, "page_size": page_size,
+                    "events": _rows_by_id(ds, page_ids)}  # fmt: skip
         where.append("event_id IN (SELECT event_id FROM pk_members)")
     if types:
         where.append("type IN (SELECT unnest(?::VARCHAR[]))")
@@ -119,8 +126,6 @@ def events(
         where.append("factuality = ?")
         params.append(factuality)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
-    page = max(1, page)
-    page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     with ds.cursor() as cur:
         if register is not None:
             cur.register("pk_members", register)
@@ -148,6 +153,19 @@ def _type_quads() -> dict[str, str | None]:
         except (KeyError, ValueError):
             out[t] = None
     return out
+
+
+def _rows_by_id(ds: DataSource, ids: list[str]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    with ds.cursor() as cur:
+        rel = cur.execute(
+            f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[])) "
+            "ORDER BY date DESC NULLS LAST, event_id",
+            [ids],
+        )
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, (clean(v) for v in r), strict=True)) for r in rel.fetchall()]
 
 
 def event(ds: DataSource, event_id: str) -> dict[str, Any] | None:
@@ -339,8 +357,7 @@ def points(ds: DataSource, *, theatre: str | None = None, limit: int = MAX_POINT
     where, params, register = "lat IS NOT NULL AND lon IS NOT NULL", [], None
     if theatre:
         _theatre(ds, theatre)
-        m = ds.members()
-        register = m.loc[m["theatre"] == theatre, ["event_id"]]
+        register = ds.theatre_ids(theatre)
         where += " AND event_id IN (SELECT event_id FROM pk_members)"
     limit = max(1, min(MAX_POINTS, limit))
     with ds.cursor() as cur:
