@@ -288,7 +288,15 @@ def alerts(ds: DataSource, *, freq: str = "W", theatre: str | None = None) -> di
         df = ds.frame()
         inds = load_indicators()
         names = {i.id: i.name for i in inds}
-        found = find_alerts(df, ds.theatres(), inds, freq=freq) if len(df) else []
+        # per theatre on its own events (membership is cached), over the whole store's periods:
+        # the same alerts as one call on the whole frame, without matching every theatre again
+        first, last = _first(df), _last(df)
+        found = []
+        for tid, th in ds.theatres().items():
+            sub = ds.theatre_frame(tid)
+            if len(sub):
+                found += find_alerts(sub, [th], inds, freq=freq, start=first, end=last)
+        found.sort(key=lambda a: (a.period, a.theatre, a.indicator))
         wanted = {e for a in found for e in a.event_ids}
         by_id = {}
         if wanted:
