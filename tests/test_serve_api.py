@@ -249,3 +249,14 @@ def test_reads_keep_working_while_a_writer_holds_the_file(tmp_path: Path) -> Non
         release.set()
         proc.join(30)
     assert proc.exitcode == 0
+
+
+def test_demo_prints_how_to_open_the_dashboard(monkeypatch: pytest.MonkeyPatch) -> None:
+    from powderkeg import api
+
+    fake = {"db": "/tmp/x/demo.duckdb", "report": "/tmp/x/report.md", "counts": {"read": 1}}
+    monkeypatch.setattr(api, "demo", lambda out, progress=None: fake)
+    r = CliRunner().invoke(main, ["demo", "--out", "/tmp/x", "--quiet"])
+    assert r.exit_code == 0 and "powderkeg serve --db /tmp/x/demo.duckdb" in r.stdout
+    js = CliRunner().invoke(main, ["demo", "--out", "/tmp/x", "--json"])
+    assert js.stdout.strip().startswith("{") and "serve" not in js.stdout  # JSON stays the contract's

@@ -129,6 +129,7 @@ def demo(out_dir: str, json_out: bool, quiet: bool) -> None:
         click.echo(f"database: {result['db']}")
         click.echo(f"report:   {result['report']}")
         click.echo(", ".join(f"{k}: {v}" for k, v in c.items() if not isinstance(v, list)))
+        click.echo(f"dashboard: powderkeg serve --db {result['db']}   then open http://127.0.0.1:8750/")
 
 
 def _problems_out(problems: list[Problem]) -> None:
