@@ -203,7 +203,7 @@ def main() -> None:
 
         lat = asyncio.run(load(base, a.rate, seconds, ids, a.seed))
         allv = [x for v in lat.values() for x in v]
-        print(f"\n| endpoint | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|")
+        print("\n| endpoint | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|")
         for name in sorted(lat):
             v = lat[name]
             print(f"| {name} | {len(v)} | {pct(v, 50) * 1e3:.1f} | {pct(v, 95) * 1e3:.1f} | {pct(v, 99) * 1e3:.1f} | {max(v) * 1e3:.1f} |")

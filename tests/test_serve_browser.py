@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_support import SPIKE_EVENTS, EVIL_TEXT, ServerThread, evil_document, install_fakes, serve_app
+
+from serve_support import (
+    EVIL_TEXT,
+    SPIKE_EVENTS,
+    ServerThread,
+    evil_document,
+    install_fakes,
+    serve_app,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(

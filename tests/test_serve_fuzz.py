@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+
 from serve_support import install_fakes, serve_app
 
 EXAMPLES = int(os.environ.get("POWDERKEG_FUZZ_EXAMPLES", "20"))

@@ -20,7 +20,10 @@
     const x = tr.rows.map((r) => r.period);
     // alerts are weekly: shade their week, or the month that holds it
     const shaded = freq === "day" ? [] : [...new Set(alertPeriods.map((a) => (freq === "month" ? `${a.period.slice(0, 7)}-01` : a.period)))]
-      .filter((p) => x.includes(p)).map((p) => [{ xAxis: p }, { xAxis: p }]);
+      .filter((p) => x.includes(p)).map((p) => {
+        const i = x.indexOf(p);  // a band one category wide (ending at the alert period when last)
+        return i + 1 < x.length ? [{ xAxis: p }, { xAxis: x[i + 1] }] : [{ xAxis: x[Math.max(0, i - 1)] }, { xAxis: p }];
+      });
     const series = used.map((k, i) => ({
       name: k.replace(/^(quad|type)_/, "").replace("_", " "), type: "line", showSymbol: true, symbolSize: 5,
       data: tr.rows.map((r) => { const v = r[norm ? `${k}_norm` : k]; return v === null || v === undefined ? 0 : v; }),
@@ -32,7 +35,8 @@
       animation: false, tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
       grid: { left: 60, right: 20, top: 40, bottom: 60 },
       xAxis: { type: "category", data: x }, yAxis: { type: "value", name: norm ? "share of media volume" : "events" },
-      dataZoom: [{ type: "slider", bottom: 10 }], series
+      // open on the latest stretch (two years of weeks, ten years of months); the slider shows all
+      dataZoom: [{ type: "slider", bottom: 10, startValue: x[Math.max(0, x.length - { day: 180, week: 104, month: 120 }[freq])] }], series
     }, true);
     document.getElementById("trend").dataset.series = String(series.length);
   }
