@@ -362,7 +362,9 @@ def overview(ds: DataSource) -> dict[str, Any]:
 
 def points(ds: DataSource, *, theatre: str | None = None, limit: int = MAX_POINTS) -> dict[str, Any]:
     """The latest events with coordinates, for the map."""
-    where, params, register = "lat IS NOT NULL AND lon IS NOT NULL", [], None
+    where = "lat IS NOT NULL AND lon IS NOT NULL"
+    params: list[Any] = []
+    register = None
     if theatre:
         _theatre(ds, theatre)
         register = ds.theatre_ids(theatre)
