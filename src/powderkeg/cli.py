@@ -189,6 +189,7 @@ def demo(out_dir: str, json_out: bool, quiet: bool) -> None:
         click.echo(f"database: {result['db']}")
         click.echo(f"report:   {result['report']}")
         click.echo(", ".join(f"{k}: {v}" for k, v in c.items() if not isinstance(v, list)))
+        click.echo(f"dashboard: powderkeg serve --db {result['db']}   then open http://127.0.0.1:8750/")
 
 
 def _safe_lines(text: str) -> str:
@@ -648,6 +649,25 @@ def simulate(scenario: str, runs: int, seed: int, sets: tuple[str, ...], from_st
         _print_json(result)
         return
     click.echo(text_summary(result))
+@main.command()
+@click.option("--db", required=True, help="DuckDB store to show (read from its snapshot; imports can run meanwhile).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; any other than loopback needs --token.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True)
+@click.option("--token", default=None, help="Require 'Authorization: Bearer TOKEN' on every request (at least 8 characters).")
+@handle_errors
+def serve(db: str, host: str, port: int, token: str | None) -> None:
+    """Offline web dashboard and REST API over a store (OpenAPI schema at /openapi.json).
+
+    Pages: overview map, theatres, links, actors, forecasts and scenarios, documents. Nothing is
+    loaded from the internet.
+
+    Example: powderkeg serve --db powderkeg-demo/demo.duckdb   (then open http://127.0.0.1:8750/)
+    """
+    from .serve import check_bind
+    from .serve import serve as run_server
+
+    check_bind(host, token)
+    run_server(db, host=host, port=port, token=token, announce=lambda m: click.echo(f"powderkeg: {m}", err=True))
 
 
 if __name__ == "__main__":  # pragma: no cover
