@@ -77,21 +77,27 @@ def ingest(
     max_bytes: int = DEFAULT_MAX_BYTES,
     coder: Any = None,
     progress: Progress | None = None,
+    batch_size: int | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Any:
-    """Read, code and store documents. Idempotent: ingesting the same text twice adds nothing."""
-    from .store import Store
+    """Read, code and store documents. Idempotent: ingesting the same text twice adds nothing.
 
-    docs, problems = code_paths(
-        paths, date=date, encoding=encoding, max_bytes=max_bytes, coder=coder, progress=progress
-    )
-    with Store(db) as store:
-        counts = store.add_documents(docs)
-        if problems:
-            store.add_problems(problems)
-    counts.quarantined += len(problems)
-    counts.read += len(problems)
-    counts.problems.extend(str(p) for p in problems)
-    return counts
+    Streams: documents are read, coded and committed ``batch_size`` at a time (one transaction
+    each), and documents already stored with the current coder version are skipped without being
+    coded again, so an interrupted ingest resumes where it stopped. ``progress(n)``: n more
+    inputs done. ``dask`` (a scheduler address) or ``workers`` (a local Dask cluster of that many
+    processes) codes partitions on Dask workers, with the same events as a local run
+    (:mod:`powderkeg.scale`); ``log`` receives one-line notes such as the dashboard address.
+    """
+    from .scale import ingest_documents
+
+    items = read(paths, date=date, encoding=encoding, max_bytes=max_bytes)
+    return ingest_documents(
+        items, db=db, coder=coder, progress=progress, batch_size=batch_size,
+        workers=workers, dask=dask, log=log,
+    )  # fmt: skip
 
 
 def import_dataset(path: str | Path, *, fmt: str, db: str | Path, progress: Any = None) -> Any:

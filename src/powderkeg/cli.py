@@ -277,16 +277,22 @@ def eval_(fmt: str, path: str, cv: int, seed: int, json_out: bool, quiet: bool) 
 @input_options
 @click.option("--json", "json_out", is_flag=True, help="Print Counts as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Documents coded and committed together (a Dask partition with --dask/--workers)  [default: 256]")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Code on a local Dask cluster of N worker processes.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None, help="Code on the Dask cluster whose scheduler is at ADDRESS, e.g. tcp://10.0.0.5:8786.")
 @handle_errors
-def ingest(paths: tuple[str, ...], db: str, date: str | None, encoding: str | None, max_bytes: int, json_out: bool, quiet: bool) -> None:
+def ingest(paths: tuple[str, ...], db: str, date: str | None, encoding: str | None, max_bytes: int, json_out: bool, quiet: bool, batch_size: int | None, workers: int | None, dask_address: str | None) -> None:
     """Read, code and store documents. Ingesting the same text twice adds nothing.
 
-    Bad inputs are quarantined in the database with the reason; the rest is stored.
+    Bad inputs are quarantined in the database with the reason; the rest is stored. Documents
+    are committed in batches; a re-run skips those already stored, so an interrupted ingest
+    resumes where it stopped. --dask/--workers code partitions on Dask workers (docs/scale.md).
 
     Example: powderkeg ingest news/ --db events.duckdb --date 2021-12-15
     """
+    log = None if quiet else (lambda m: click.echo(f"powderkeg: {m}", err=True))
     with _progress("ingesting", _want_progress(json_out, quiet)) as update:
-        counts = api.ingest(paths, db=db, date=date, encoding=encoding, max_bytes=max_bytes, progress=update)
+        counts = api.ingest(paths, db=db, date=date, encoding=encoding, max_bytes=max_bytes, progress=update, batch_size=batch_size, workers=workers, dask=dask_address, log=log)
     _report_counts(counts, json_out)
 
 

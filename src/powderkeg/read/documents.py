@@ -14,6 +14,9 @@ Formats, by extension and then by sniffing the first 8 KiB:
 - ``.jsonl``/``.ndjson``/``.json`` (and, for files without an extension or stdin, content whose
   first line is a JSON object): one object per line with ``text`` (required) and optional
   ``id``, ``title``, ``date``, ``url``; source = ``url``, else ``file#id``, else ``file#line-N``.
+- ``.parquet`` (any file that opens with ``PAR1``): one row per document, columns ``text``
+  (required), ``id``, ``date``, ``url``, ``title``, read a record batch at a time
+  (:mod:`powderkeg.read.parquet`).
 - anything else: plain text (``.txt`` files that open with HTML or feed markup are read as such).
 
 Text of every format goes through page-furniture removal (:mod:`powderkeg.read.furniture`) before
@@ -570,6 +573,9 @@ def _read_stream(
     if not head:
         yield Problem(name, "empty file")
         return
+    if head.startswith(b"PAR1"):
+        yield from _read_parquet(fh, name, opts)
+        return
     encoding = opts.encoding or _bom_encoding(head)
     reason = _binary_reason(head, wide=(encoding or "").startswith(_WIDE))
     if reason:
@@ -589,6 +595,18 @@ def _read_stream(
         raise
     except Exception as exc:  # a parser failing on odd input must not stop the batch
         yield Problem(name, f"could not be read as {kind}: {type(exc).__name__}: {exc}")
+
+
+def _read_parquet(fh: IO[bytes], name: str, opts: _Options) -> Iterator[Document | Problem]:
+    from .parquet import read_parquet
+
+    def make(
+        text: str, source: str, title: str | None, date: str | None, notes: list[str], row: int
+    ) -> Iterator[Document | Problem]:
+        meta = _Meta(title=title, date=date, find_title=False, notes=notes, where=(name, row))
+        return _documents(_parts([text], opts.chunk_chars), source, meta, opts)
+
+    yield from read_parquet(fh, name, make)
 
 
 def _read_text(

@@ -1178,6 +1178,23 @@ class Store:
         ).fetchall()
         return str(rows[0][0]) if rows else None
 
+    def stored_with_coder(self, doc_ids: Sequence[str], coder: str | None) -> dict[str, int]:
+        """Which of ``doc_ids`` are stored coded by ``coder``: ``{doc_id: its stored events}``.
+
+        A resumed ingest skips these documents without coding them again (``add_documents``
+        would skip them too, but only after they were coded).
+        """
+        if not doc_ids:
+            return {}
+        rows = self.connection.execute(
+            """SELECT d.doc_id, count(e.event_id) FROM documents d
+               LEFT JOIN events e ON e.doc_id = d.doc_id AND e.origin = 'coded'
+               WHERE d.doc_id IN (SELECT unnest(?::VARCHAR[])) AND coalesce(d.coder, '') = ?
+               GROUP BY d.doc_id""",
+            [list(doc_ids), coder or ""],
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def quarantine(self) -> pd.DataFrame:
         """The quarantine: source, line, reason, input_kind, at."""
         return self.connection.execute('SELECT * FROM quarantine ORDER BY "at", source, line').df()
