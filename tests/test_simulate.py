@@ -253,3 +253,14 @@ def test_list_scenarios_and_every_parameter_has_a_source() -> None:
         line = next(ln for ln in text.splitlines() if key in ln)
         assert "#" in line or key == "dependence: 0.4"
     assert np.isclose(np.array(sc.transition.weekly).sum(axis=1), 1).all()
+
+
+def test_report_section_has_table_paths_whatif_and_tornados(tmp_path: Path) -> None:
+    from powderkeg.simulate.report import simulation_section
+
+    md = "\n".join(simulation_section(tmp_path, runs=2000, seed=1))
+    assert "| nato_strong_response_ukraine |" in md and "Commonest paths to war" in md
+    assert "What-if: a concurrent Kosovo crisis" in md and "Difference" in md
+    pngs = sorted(p.name for p in tmp_path.glob("tornado-*.png"))
+    assert pngs == ["tornado-nato_strong_response_ukraine.png", "tornado-war-serbia-kosovo.png", "tornado-war-ukraine.png"]
+    assert all((tmp_path / p).stat().st_size > 5000 for p in pngs)

@@ -70,18 +70,18 @@ def compile_scenario(sc: Scenario) -> Compiled:
         aggr[i] = aix(th.aggressor)
         parts += [(aggr[i], i), (aix(th.defender), i)]
         closed[i], start[i], floor0[i] = th.closed, max(th.start, th.floor), th.floor
-    for x in sc.arms_transfers.values():
-        if x.enabled:
-            static_up[tix[x.theatre]] += x.effect
-    for x in sc.presence.values():
-        if x.enabled:
-            static_up[tix[x.theatre]] += x.effect
-    for x in sc.leverage.values():
-        if x.enabled:
-            static_up[tix[x.theatre]] -= x.effect
+    for tr_ in sc.arms_transfers.values():
+        if tr_.enabled:
+            static_up[tix[tr_.theatre]] += tr_.effect
+    for pr in sc.presence.values():
+        if pr.enabled:
+            static_up[tix[pr.theatre]] += pr.effect
+    for lv in sc.leverage.values():
+        if lv.enabled:
+            static_up[tix[lv.theatre]] -= lv.effect
     exc = np.zeros((T, T))
-    for x in sc.excitation:
-        exc[tix[x.source], tix[x.to]] += x.weight
+    for ex in sc.excitation:
+        exc[tix[ex.source], tix[ex.to]] += ex.weight
     pats = [(aix(p.patron), tix[p.theatre], p.support) for p in sc.patrons.values() if p.enabled]
     cds = [(aix(c.guarantor), tix[c.theatre], c.deterrence * c.reliability)
            for c in sc.commitments.values() if c.enabled and c.deterrence]  # fmt: skip

@@ -236,7 +236,7 @@ def run_chunk(
                     for t in range(T):
                         dyn_ev[t] += ev_post[e, t] - ev_pre[e, t]
                         if not hit_war[t] and e < 27:
-                            code[t], ntok[t] = _push(code[t], ntok[t], 5 + e)
+                            code[t], ntok[t] = _push(code[t], ntok[t], np.int64(5 + e))
                     if ev_esc_t[e] >= 0:
                         t = ev_esc_t[e]
                         floor[t] = max(floor[t], ev_esc_to[e])

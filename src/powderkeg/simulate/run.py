@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]
 
 from ..errors import UsageError
 from .compile import ARG_ORDER, Compiled, compile_scenario, parameters
@@ -91,8 +91,8 @@ def execute(comp: Compiled, runs: int, seed: int, *, workers: int = 1, dask: str
         # numba again (seconds on a busy machine); the kernel starts no threads
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=mp.get_context(method)) as ex:
-            futs = [ex.submit(run_one_chunk, comp.arrays, comp.steps, seed, i, n) for i, n in jobs]
-            return _gather([f.result() for f in futs])
+            local = [ex.submit(run_one_chunk, comp.arrays, comp.steps, seed, i, n) for i, n in jobs]
+            return _gather([f.result() for f in local])
     return _gather([run_one_chunk(comp.arrays, comp.steps, seed, i, n) for i, n in jobs])
 
 
@@ -136,7 +136,7 @@ def sensitivity(base: dict[str, Any], raw_sets: list[str], source: str, params: 
         v = info["value"]
         if not _sensitive(p, v):
             continue
-        arms = []
+        arms: list[np.ndarray] = []
         for f in (0.5, 1.5):
             new = v * f
             if p.rsplit(".", 1)[-1] in ("reliability", "probability", "dependence", "retaliation", "capability", "resolve"):

@@ -351,14 +351,10 @@ def _check_effects(sc: Scenario, eff: Effects, field: str, source: str) -> None:
 def trigger_ids(sc: Scenario) -> dict[str, tuple[str, Any]]:
     """Every firing element (commitments, sanctions, energy retaliation, events) by id."""
     out: dict[str, tuple[str, Any]] = {}
-    for k, v in sc.commitments.items():
-        out[k] = ("commitments", v)
-    for k, v in sc.sanctions.items():
-        out[k] = ("sanctions", v)
-    for k, v in sc.energy.items():
-        out[f"{k}_cut"] = ("energy", v)
-    for k, v in sc.events.items():
-        out[k] = ("events", v)
+    out.update({k: ("commitments", v) for k, v in sc.commitments.items()})
+    out.update({k: ("sanctions", v) for k, v in sc.sanctions.items()})
+    out.update({f"{k}_cut": ("energy", v) for k, v in sc.energy.items()})
+    out.update({k: ("events", v) for k, v in sc.events.items()})
     return out
 
 
