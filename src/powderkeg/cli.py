@@ -184,7 +184,7 @@ def brief(path: str, date: str | None, encoding: str | None, max_bytes: int) -> 
 
 
 @main.command(name="eval")
-@click.option("--format", "fmt", required=True, type=click.Choice(["plv", "cameo-quad", "acled", "case2021"]), help="Format of the labelled file (CONTRACT.md).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["plv", "cameo-quad", "acled", "case2021", "events", "cameo-roles"]), help="Format of the labelled file (CONTRACT.md).")
 @click.argument("path")
 @click.option("--cv", type=click.IntRange(min=0), default=0, help="k-fold cross-validation: retrain on k-1 folds, score the held-out fold (for dev files the shipped model saw).")
 @click.option("--seed", type=int, default=0, show_default=True)

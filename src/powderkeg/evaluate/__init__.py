@@ -1,6 +1,7 @@
 """Scoring the coder on labelled files: ``evaluate`` and ``cross_validate``.
 
-Formats (CONTRACT.md, "Evaluation formats"): ``plv``, ``cameo-quad``, ``case2021``, ``acled``.
+Formats (CONTRACT.md, "Evaluation formats"): ``plv``, ``cameo-quad``, ``case2021``, ``acled``;
+end to end ``events`` (:mod:`.events`) and ``cameo-roles`` (:mod:`.roles`).
 Both functions return the contract's Metrics dict: ``n``, ``sentences_per_second``,
 ``per_class``, ``confusion`` and the format's headline fields (``accuracy``/``macro_f1``; for
 acled ``event_type_accuracy``, ``sub_event_type_accuracy``, ``country_accuracy``,
@@ -56,6 +57,7 @@ from powderkeg.evaluate.metrics import (
 from powderkeg.evaluate.readers import READERS, EvalItem
 
 __all__ = [
+    "END_TO_END",
     "FORMATS",
     "EvalItem",
     "FoldModels",
@@ -72,7 +74,9 @@ __all__ = [
     "top_confusions",
 ]
 
-FORMATS = tuple(READERS)
+#: end-to-end formats scored by their own modules (events.py, roles.py): no model to refit
+END_TO_END = ("events", "cameo-roles")
+FORMATS = (*READERS, *END_TO_END)
 Coder = Callable[[str, list[EvalItem]], Sequence[Any]]
 LOCATION_KM = 50.0
 _MARKS = re.compile(r"</?[st]>")
@@ -265,12 +269,33 @@ def _score(fmt: str, items: list[EvalItem], preds: Sequence[Any], seconds: float
 
 
 def evaluate(fmt: str, path: str | Path, *, coder: Coder | None = None) -> dict:
-    """Score ``coder`` (default: :func:`default_coder`) on the labelled file ``path``."""
+    """Score ``coder`` (default: :func:`default_coder`) on the labelled file ``path``.
+
+    ``events`` and ``cameo-roles`` are scored end to end (:mod:`.events`, :mod:`.roles`);
+    there ``coder`` is a callable ``coder(items) -> predictions`` (default: the Coder
+    ``code`` runs, through :func:`.events.code_events` / :func:`.roles.code_roles`)."""
+    if fmt in END_TO_END:
+        return _evaluate_end_to_end(fmt, path, coder)
     items = read_items(fmt, path)
     coder = coder or default_coder
     t0 = time.perf_counter()
     preds = list(coder(fmt, items))
     return _score(fmt, items, preds, time.perf_counter() - t0)
+
+
+def _evaluate_end_to_end(fmt: str, path: str | Path, coder: Any = None) -> dict:
+    from powderkeg.evaluate import events as ev_mod
+    from powderkeg.evaluate import roles as ro_mod
+
+    if fmt == "events":
+        items: list[Any] = ev_mod.read_events(path)
+        run, score = coder or ev_mod.code_events, ev_mod.score_events
+    else:
+        items = ro_mod.read_roles(path)
+        run, score = coder or ro_mod.code_roles, ro_mod.score_roles
+    t0 = time.perf_counter()
+    preds = list(run(items))
+    return score(items, preds, time.perf_counter() - t0)
 
 
 # -- cross-validation -------------------------------------------------------------------------
@@ -383,6 +408,9 @@ def cross_validate(
     training rows), or, without them, on the training rows' sentences labelled with the penta
     class of their gold type. The prior's exponent is tuned with the rule.
     """
+    if fmt in END_TO_END:
+        raise UsageError(f"--cv does not apply to {fmt}: it scores the coder end to end, "
+                         "with no single model to refit")
     items = read_items(fmt, path)
     if folds < 2:
         raise UsageError("cross-validation needs at least 2 folds")
