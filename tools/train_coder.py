@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--gold", nargs="+", required=True)
     g.add_argument("--folds", type=int, default=5)
     g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--c", type=float, default=0.5)
+    g.add_argument("--cache", help="pickle of the recorded candidates (reused when present)")
     g.add_argument("--out", default=str(OUT))
     args = ap.parse_args(argv)
     if args.cmd == "roles":

@@ -18,6 +18,11 @@ HYPOTHETICAL_HEADS = {
 FUTURE_HEADS = {"plan", "intend", "aim", "expect", "schedule", "set", "due", "going", "prepare", "vow", "pledge", "promise"}
 NEGATING_HEADS = {"fail", "refuse", "decline", "deny", "avoid", "stop", "cease"}
 NEGATING_DETS = {"no", "never", "neither"}
+HYPOTHETICAL_MODIFIERS = {"possible", "potential", "hypothetical", "likely", "proposed", "threatened",
+                          "feared", "alleged", "suspected"}
+#: Verbs that ask for an act: their complement has not happened ("urged Russia to withdraw").
+REQUEST_HEADS = {"urge", "ask", "call", "demand", "want", "seek", "request", "press", "push"}
+FUTURE_MODIFIERS = {"planned", "upcoming", "forthcoming", "scheduled", "expected", "imminent"}
 
 
 def factuality(trig: Trigger, ann: Annotator) -> str:
@@ -32,10 +37,17 @@ def factuality(trig: Trigger, ann: Annotator) -> str:
         neg = neg or any(c.lower_ in NEGATING_DETS for c in trig.token.children if c.dep_ == "det")
     head = verb
     hypo = fut = False
+    if trig.token is not verb or trig.source == "noun":
+        # "a possible attack", "the planned visit": the noun's own modifier
+        mods = {ann.lemma(c) for c in trig.token.children if c.dep_ in ("amod", "compound")}
+        hypo = bool(mods & HYPOTHETICAL_MODIFIERS)
+        fut = bool(mods & FUTURE_MODIFIERS)
+    came_by = ""
     for depth in range(4):
         kids = list(head.children)
         auxes = {c.lower_ for c in kids if c.dep_ in ("aux", "auxpass")}
-        if depth == 0 or head.dep_ in ("xcomp", "ccomp", "conj"):
+        # the modal of a governing verb reaches down an xcomp ("will continue to offer aid")
+        if depth == 0 or head.dep_ in ("xcomp", "ccomp", "conj") or came_by == "xcomp":
             if auxes & MODAL_HYPOTHETICAL:
                 hypo = True
             if auxes & MODAL_FUTURE:
@@ -46,7 +58,7 @@ def factuality(trig: Trigger, ann: Annotator) -> str:
             hypo = True
         if depth > 0:
             lemma = ann.lemma(head)
-            if lemma in HYPOTHETICAL_HEADS:
+            if lemma in HYPOTHETICAL_HEADS or (lemma in REQUEST_HEADS and came_by == "xcomp"):
                 hypo = True
             if lemma in FUTURE_HEADS and head.i < verb.i:
                 fut = True
@@ -54,6 +66,7 @@ def factuality(trig: Trigger, ann: Annotator) -> str:
                 neg = True
         if head.head is head or head.dep_ in ("ROOT",):
             break
+        came_by = head.dep_
         head = head.head
     # Negation higher up the same clause: "do not have the appetite for joining sanctions",
     # "there is no appetite for ...".

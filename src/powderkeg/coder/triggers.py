@@ -114,6 +114,10 @@ class Trigger:
 _DESIGNATION = re.compile(r"^[A-Z][A-Za-z]{0,4}-\d{1,4}[A-Za-z]{0,2}$")
 
 
+#: Dependencies of a participle that modifies a noun rather than reporting an act.
+_ATTRIBUTIVE = frozenset({"amod", "compound", "nmod"})
+
+
 def find_triggers(
     sent: Any, lex: Lexicon, ann: Annotator, forms: frozenset[str] | None = None
 ) -> list[Trigger]:
@@ -137,7 +141,11 @@ def find_triggers(
             continue
         pos, lemma = ann.pos_lemma(tok)
         if pos in ("VERB", "AUX") or (pos == "ADJ" and tok.dep_ == "ROOT"):
+            if tok.dep_ in _ATTRIBUTIVE:
+                continue  # "Russian-backed", "alleged", "so-called": a modifier, not an act
             prt = next((ann.lemma(c) for c in tok.children if c.dep_ == "prt"), None)
+            if prt is None:  # "called for calm", "called on Russia": the preposition binds
+                prt = next((c.lower_ for c in tok.children if c.dep_ == "prep"), None)
             key = f"{lemma} {prt}" if prt and f"{lemma} {prt}" in lex.verbs else lemma
             if key in lex.verbs:
                 if lemma in lex.light_verbs and _light_object(tok, lex, ann) is not None:

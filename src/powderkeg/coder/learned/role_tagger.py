@@ -56,18 +56,21 @@ def _shape(text: str) -> str:
     return "p"
 
 
-def _governor(tok: Any) -> tuple[Any, Any, str]:
-    """(the verb that governs ``tok``, the verb's child on the path, the prepositions on it)."""
-    child, t, preps = tok, tok.head, []
+def _governor(tok: Any) -> tuple[Any, Any, str, str]:
+    """(the verb that governs ``tok``, the verb's child on the path, the prepositions on it,
+    the clause-like dependencies crossed on the way)."""
+    child, t, preps, crossed = tok, tok.head, [], []
     if tok.tag_.startswith(_VERBAL):
-        return tok, tok, ""
+        return tok, tok, "", ""
     for _ in range(8):
         if child.dep_ == "prep":
             preps.append(child.lower_)
+        if child.dep_ in ("relcl", "acl", "appos", "conj", "poss"):
+            crossed.append(child.dep_)
         if t.tag_.startswith(_VERBAL) or t.head is t:
-            return t, child, "/".join(preps[-2:])
+            break
         child, t = t, t.head
-    return t, child, "/".join(preps[-2:])
+    return t, child, "/".join(preps[-2:]), "/".join(crossed[-2:])
 
 
 def token_features(doc: Any) -> list[list[str]]:
@@ -77,7 +80,8 @@ def token_features(doc: Any) -> list[list[str]]:
     out: list[list[str]] = []
     for tok in doc:
         low = tok.lower_
-        gov, via, preps = _governor(tok)
+        gov, via, preps, crossed = _governor(tok)
+        edge = ("L" if tok.i == via.left_edge.i else "") + ("R" if tok.i == via.right_edge.i else "")
         f = [
             "b", f"w={low}", f"s3={low[-3:]}", f"sh={_shape(tok.text)}", f"t={tok.tag_}",
             f"d={tok.dep_}", f"hd={tok.head.dep_}", f"ht={tok.head.tag_}", f"hw={tok.head.lower_}",
@@ -86,6 +90,9 @@ def token_features(doc: Any) -> list[list[str]]:
             f"gov={gov.lower_}|{via.dep_}", f"side={'L' if gov.i > tok.i else 'R' if gov.i < tok.i else '0'}",
             f"viaside={via.dep_}|{'L' if gov.i > tok.i else 'R'}",
             f"groot={gov is root}", f"gdep={gov.dep_}",
+            f"edge={edge}", f"edge|via={edge}|{via.dep_}", f"x={crossed}",
+            f"hedge={'L' if tok.i == tok.head.left_edge.i else ''}",
+            f"gov2={gov.dep_}|{via.dep_}|{gov.head.lower_ if gov.dep_ != 'ROOT' else '-'}",
         ]
         if root is not None:
             f.append(f"rd={min(abs(tok.i - root.i), 6) * (1 if tok.i > root.i else -1)}")
