@@ -83,9 +83,47 @@ def test_role_tagger_tags_a_sentence() -> None:
     tagger = load_role_tagger()
     if tagger is None:
         pytest.skip("role tagger files absent (tools/train_coder.py roles)")
-    words = "Russian troops attacked the Ukrainian town of Bucha on Monday .".split()
+    words = ["Russian", "troops", "attacked", "the", "Ukrainian", "town", "of", "Bucha", "on", "Monday", "."]
     tags = tagger.predict([words], nlp=_coder().nlp)[0]
     assert len(tags) == len(words) and set(tags) <= set(TAGS)
     spans = role_spans(tags)
     assert ("S", 0, 2) in spans  # "Russian troops"
     assert any(k == "T" and a <= 4 < b for k, a, b in spans)  # the town
+
+
+def _events(text: str, date: str = "2022-01-03") -> list[tuple[str, list[str], list[str], str]]:
+    doc = _coder().code(Document.from_text(text, "x", date=date))
+    return [(e.type, [a.code for a in e.actor], [a.code for a in e.target], e.factuality)
+            for e in doc.events]
+
+
+def test_modal_reaches_down_an_xcomp() -> None:
+    got = _events("The United States will continue to offer aid to Ukraine.")
+    assert got and all(f == "future" for *_, f in got)
+
+
+def test_attributive_participles_are_not_triggers() -> None:
+    got = _events("Russian-backed separatists attacked Ukrainian troops.")
+    assert "SUPPORT" not in {t for t, *_ in got}
+    assert "ASSAULT" in {t for t, *_ in got}
+
+
+def test_called_on_is_not_a_phone_call() -> None:
+    """"called on" binds its preposition (lexicon: REQUEST; the type rule may still change
+    the type), never the CONSULT/phone of a bare "call"."""
+    got = _events("The European Union called on Russia to withdraw its troops.")
+    assert any(a == ["EU"] and t == ["RUS"] for _ty, a, t, _f in got)
+    assert all(ty != "CONSULT" for ty, *_ in got)
+    coder = _coder()
+    sdoc = coder.nlp("The European Union called on Russia to withdraw its troops.")
+    from powderkeg.coder.triggers import find_triggers
+
+    trigs = find_triggers(sdoc, coder.lexicon, coder.annotator)
+    assert [t.type for t in trigs if t.token.lower_ == "called"] == ["REQUEST"]
+
+
+def test_day_month_without_year_in_a_future_sentence_takes_the_nearest_year() -> None:
+    from powderkeg.coder.dates import resolve_date
+
+    assert resolve_date("They will meet on December 30.", "2022-01-03", future=True).date == "2021-12-30"
+    assert resolve_date("They met on December 20.", "2021-12-15").date == "2020-12-20"

@@ -104,13 +104,18 @@ def fit_tagger(docs_feats: list[list[list[str]]], tags: list[list[str]], c: floa
 
 
 def cmd_roles(args: argparse.Namespace) -> int:
-    from powderkeg.coder.learned.role_tagger import doc_from_words, token_features
+    from powderkeg.actors import load_registry
+    from powderkeg.coder.annotator import Annotator
+    from powderkeg.coder.learned.role_tagger import coder_cues, doc_from_words, token_features
     from powderkeg.coder.pipeline import load_nlp
+    from powderkeg.coder.triggers import load_lexicon
 
     sents = dev_half(read_conll(SHARED / "cameo" / "cameo_ner_train.txt"))
     nlp = load_nlp()
+    registry, lex, ann = load_registry(), load_lexicon(), Annotator(nlp)
     t0 = time.perf_counter()
-    feats = [token_features(doc_from_words(nlp, w)) for w, _ in sents]
+    docs = [doc_from_words(nlp, w) for w, _ in sents]
+    feats = [token_features(d, coder_cues(d, registry, lex, ann)) for d in docs]
     tags = [t for _, t in sents]
     print(f"dev half: {len(sents)} sentences, parsed in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)

@@ -58,7 +58,9 @@ def factuality(trig: Trigger, ann: Annotator) -> str:
             hypo = True
         if depth > 0:
             lemma = ann.lemma(head)
-            if lemma in HYPOTHETICAL_HEADS or (lemma in REQUEST_HEADS and came_by == "xcomp"):
+            if lemma in HYPOTHETICAL_HEADS or (
+                lemma in REQUEST_HEADS and came_by in ("xcomp", "ccomp")
+            ):
                 hypo = True
             if lemma in FUTURE_HEADS and head.i < verb.i:
                 fut = True
@@ -66,7 +68,9 @@ def factuality(trig: Trigger, ann: Annotator) -> str:
                 neg = True
         if head.head is head or head.dep_ in ("ROOT",):
             break
-        came_by = head.dep_
+        infinitival = any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
+        # an infinitive under a verb is its complement ("could provoke Albania to intervene")
+        came_by = "xcomp" if infinitival and head.dep_ in ("advcl", "ccomp") else head.dep_
         head = head.head
     # Negation higher up the same clause: "do not have the appetite for joining sanctions",
     # "there is no appetite for ...".

@@ -36,6 +36,7 @@ from .coref import Coreference, leading_pronoun, same_paragraph
 from .decide import ACLED_MIN_SCORE, STATEMENT_CAMEO, TypeDecisions
 from .language import Folded, detect_language, fold_for_matching
 from .learned.gate import load_gate
+from .learned.role_tagger import load_role_tagger
 from .marking import mark_pair, mark_spans, noun_phrase_span
 from .parallel import MIN_SENTENCES_PER_WORKER, TASKS_PER_WORKER, run_batch
 from .quantities import load_quantity_finder
@@ -161,6 +162,8 @@ class Coder(TypeDecisions, EventBuilder, EvalAdapters):
         #: processes that coded the last batch (1: the main process alone)
         self.last_workers = 1
         self.gate = load_gate() if use_gate else None
+        #: the learned role tagger (the ``roles`` step may use it; :mod:`.learned.role_tagger`)
+        self.role_tagger = load_role_tagger()
         self.split_step: SplitStep = Coder.step_split
         self.steps: list[tuple[str, Step]] = list(SENTENCE_STEPS if steps is None else steps)
         model_version = getattr(models, "version", None)

@@ -11,8 +11,9 @@ left in the batch and adds its own part, so each can be tested on its own and re
 - ``parse``: spaCy tok2vec, tagger and parser;
 - ``coref``: a leading pronoun resolved to the previous sentence's subject;
 - ``triggers``: lexicon verbs and eventive nouns, else the model's fallback on the root;
-- ``roles``: actors and targets of each trigger from the parse (nearest mentions as a
-  fallback), and the pair's marked sentence for the type model;
+- ``roles``: actors and targets of each trigger from the parse rules (nearest mentions as a
+  fallback), completed by the learned role tagger (:func:`step_roles_tagged`), and the
+  pair's marked sentence for the type model (``step_roles``: the rules alone);
 - ``types``: the type decision (lexicon, type model, shipped rule), batched;
 - ``gate``: the learned event gate (:mod:`.learned.gate`) drops candidates that are not events;
 - ``events``: Event objects (factuality, date, place, quantities, ontology fields);
@@ -181,6 +182,57 @@ def step_acled(coder: Any, batch: Batch) -> None:
     coder._acled_from_models([ev for res in batch.results for ev in res.events])
 
 
+
+
+def step_roles_tagged(coder: Any, batch: Batch) -> None:
+    """``roles``, then the learned role tagger (:mod:`.learned.role_tagger`) fills what the
+    parse rules left open: a candidate with no actor takes the mentions inside the tagger's
+    source spans, one with no target those inside its target spans (not its actors); a
+    candidate whose roles were only the nearest-mention guess takes the tagger's where it
+    has both."""
+    step_roles(coder, batch)
+    tagger = coder.role_tagger
+    if tagger is None:
+        return
+    for s in batch.sentences:
+        if not s.cands:
+            continue
+        spans = _tagged_spans(coder, tagger, s)
+        src = [m for m in s.mentions if any(a <= m.start and m.end <= b for a, b in spans["S"])]
+        tgt = [m for m in s.mentions if any(a <= m.start and m.end <= b for a, b in spans["T"])]
+        joint = [m for m in s.mentions if any(a <= m.start and m.end <= b for a, b in spans["R"])]
+        if not src and len(joint) >= 2:
+            src, tgt = joint[:1], tgt or joint[1:2]
+        for c in s.cands:
+            if not c.from_parse and src and tgt:
+                c.actors, c.targets = src[:1], [m for m in tgt if m.actor.code != src[0].actor.code][:1]
+            else:
+                if not c.actors and src:
+                    c.actors = [m for m in src if m not in c.targets][:1]
+                if not c.targets and tgt:
+                    codes = {m.actor.code for m in c.actors}
+                    c.targets = [m for m in tgt if m.actor.code not in codes][:1]
+            c.marked = mark_pair(s.sdoc, c.actors[:1], c.targets[:1])
+
+
+def _tagged_spans(coder: Any, tagger: Any, s: SentenceState) -> dict[str, list[tuple[int, int]]]:
+    """Character spans of the tagger's S, T and R spans in the sentence's parse."""
+    from .learned.role_tagger import coder_cues, role_spans
+
+    doc = s.sdoc
+    actor: dict[int, str] = {}
+    for m in s.mentions:
+        toks = [t for t in doc if t.idx < m.end and t.idx + len(t) > m.start]
+        for j, t in enumerate(toks):
+            actor[t.i] = ("B:" if j == 0 else "I:") + str(getattr(m.actor, "kind", "?"))
+    _none, trig = coder_cues(doc, None, coder.lexicon, coder.annotator)
+    tags = tagger.tag_doc(doc, (actor, trig))
+    out: dict[str, list[tuple[int, int]]] = {"S": [], "T": [], "R": []}
+    for role, a, b in role_spans(tags):
+        out[role].append((doc[a].idx, doc[b - 1].idx + len(doc[b - 1])))
+    return out
+
+
 #: The steps after the document split, in order.
 SENTENCE_STEPS: tuple[tuple[str, Step], ...] = (
     ("mentions", step_mentions),
@@ -188,7 +240,7 @@ SENTENCE_STEPS: tuple[tuple[str, Step], ...] = (
     ("parse", step_parse),
     ("coref", step_coref),
     ("triggers", step_triggers),
-    ("roles", step_roles),
+    ("roles", step_roles_tagged),
     ("types", step_types),
     ("gate", step_gate),
     ("events", step_events),
@@ -197,4 +249,4 @@ SENTENCE_STEPS: tuple[tuple[str, Step], ...] = (
 )
 
 __all__ = ["MAX_EVENTS_PER_SENTENCE", "MODEL_FALLBACK_P", "SENTENCE_STEPS", "Step",
-           "gate_features"]
+           "gate_features", "step_roles", "step_roles_tagged"]

@@ -73,9 +73,31 @@ def _governor(tok: Any) -> tuple[Any, Any, str, str]:
     return t, child, "/".join(preps[-2:]), "/".join(crossed[-2:])
 
 
-def token_features(doc: Any) -> list[list[str]]:
+def coder_cues(doc: Any, registry: Any, lexicon: Any, ann: Any) -> tuple[dict[int, str], dict[int, str]]:
+    """What the coder knows of a parsed sentence: the actor kind of each token inside an actor
+    mention (``B:`` on its first token) and the lexicon type of each token that can trigger."""
+    actor: dict[int, str] = {}
+    if registry is not None:
+        for m in registry.find(doc.text):
+            toks = [t for t in doc if t.idx < m.end and t.idx + len(t) > m.start]
+            for j, t in enumerate(toks):
+                actor[t.i] = ("B:" if j == 0 else "I:") + str(getattr(m.actor, "kind", "?"))
+    trig: dict[int, str] = {}
+    if lexicon is not None and ann is not None:
+        for t in doc:
+            if t.is_alpha:
+                lemma = ann.lemma(t)
+                hit = lexicon.verbs.get(lemma) or lexicon.nouns.get(lemma)
+                if hit:
+                    trig[t.i] = hit[0]
+    return actor, trig
+
+
+def token_features(doc: Any, cues: tuple[dict[int, str], dict[int, str]] | None = None
+                   ) -> list[list[str]]:
     """Static features of every token of a parsed sentence (the previous tag is added when
-    decoding)."""
+    decoding); ``cues``: :func:`coder_cues`."""
+    actor, trig = cues if cues is not None else ({}, {})
     root = next((t for t in doc if t.head is t), doc[0]) if len(doc) else None
     out: list[list[str]] = []
     for tok in doc:
@@ -94,6 +116,10 @@ def token_features(doc: Any) -> list[list[str]]:
             f"hedge={'L' if tok.i == tok.head.left_edge.i else ''}",
             f"gov2={gov.dep_}|{via.dep_}|{gov.head.lower_ if gov.dep_ != 'ROOT' else '-'}",
         ]
+        a = actor.get(tok.i)
+        f += [f"ac={a}", f"ac|via={a}|{via.dep_}|{'L' if gov.i > tok.i else 'R'}",
+              f"gt={trig.get(gov.i)}", f"gt|via={trig.get(gov.i)}|{via.dep_}|{preps}",
+              f"ac-1={actor.get(tok.i - 1)}", f"ac+1={actor.get(tok.i + 1)}"]
         if root is not None:
             f.append(f"rd={min(abs(tok.i - root.i), 6) * (1 if tok.i > root.i else -1)}")
         for k in (-2, -1, 1, 2):
@@ -141,8 +167,8 @@ class RoleTagger:
         self._colT = np.ascontiguousarray(self.coef_.T)  # feature -> tag scores
 
     # -- prediction ------------------------------------------------------------------------
-    def tag_doc(self, doc: Any) -> list[str]:
-        return self.tag_features(token_features(doc))
+    def tag_doc(self, doc: Any, cues: Any = None) -> list[str]:
+        return self.tag_features(token_features(doc, cues))
 
     def tag_features(self, feats: list[list[str]]) -> list[str]:
         """Tags from precomputed :func:`token_features`, left to right."""
@@ -158,13 +184,30 @@ class RoleTagger:
             prev2, prev = prev, tag
         return out
 
-    def predict(self, sentences: Iterable[Sequence[str]], nlp: Any = None) -> list[list[str]]:
-        """Tags for each tokenised sentence (words as given)."""
+    def predict(self, sentences: Iterable[Sequence[str]], nlp: Any = None, *,
+                registry: Any = None) -> list[list[str]]:
+        """Tags for each tokenised sentence (words as given); ``registry``: the actor registry
+        (default: the shipped one) for the actor cues."""
+        from ..annotator import Annotator
+        from ..triggers import load_lexicon
+
         if nlp is None:
             from ..pipeline import load_nlp
 
             nlp = load_nlp()
-        return [self.tag_doc(doc_from_words(nlp, list(ws))) if ws else [] for ws in sentences]
+        if registry is None:
+            from ...actors import load_registry
+
+            registry = load_registry()
+        ann, lex = Annotator(nlp), load_lexicon()
+        out = []
+        for ws in sentences:
+            if not ws:
+                out.append([])
+                continue
+            doc = doc_from_words(nlp, list(ws))
+            out.append(self.tag_doc(doc, coder_cues(doc, registry, lex, ann)))
+        return out
 
     # -- files -----------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -209,5 +252,5 @@ def role_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
-__all__ = ["TAGS", "RoleTagger", "doc_from_words", "fix_bio", "load_role_tagger", "role_spans",
+__all__ = ["TAGS", "RoleTagger", "coder_cues", "doc_from_words", "fix_bio", "load_role_tagger", "role_spans",
            "token_features", "with_prev"]
