@@ -38,6 +38,9 @@ Step = Callable[[Any, Batch], None]
 #: The type model's fallback (no lexicon trigger) needs at least this probability.
 MODEL_FALLBACK_P = 0.5
 MAX_EVENTS_PER_SENTENCE = 3
+#: Sentences longer than this (tokens) keep the rules' roles: the tagger's cost grows with the
+#: length, and its training sentences (news leads) are shorter.
+TAGGER_MAX_TOKENS = 45
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -195,7 +198,9 @@ def step_roles_tagged(coder: Any, batch: Batch) -> None:
     if tagger is None:
         return
     for s in batch.sentences:
-        if not s.cands:
+        # only where the rules left a role open or only guessed (the tagger costs a pass)
+        if len(s.sdoc) > TAGGER_MAX_TOKENS or not any(
+                not (c.actors and c.targets) or not c.from_parse for c in s.cands):
             continue
         spans = _tagged_spans(coder, tagger, s)
         src = [m for m in s.mentions if any(a <= m.start and m.end <= b for a, b in spans["S"])]
@@ -204,6 +209,7 @@ def step_roles_tagged(coder: Any, batch: Batch) -> None:
         if not src and len(joint) >= 2:
             src, tgt = joint[:1], tgt or joint[1:2]
         for c in s.cands:
+            before = (c.actors, c.targets)
             if not c.from_parse and src and tgt:
                 c.actors, c.targets = src[:1], [m for m in tgt if m.actor.code != src[0].actor.code][:1]
             else:
@@ -212,7 +218,8 @@ def step_roles_tagged(coder: Any, batch: Batch) -> None:
                 if not c.targets and tgt:
                     codes = {m.actor.code for m in c.actors}
                     c.targets = [m for m in tgt if m.actor.code not in codes][:1]
-            c.marked = mark_pair(s.sdoc, c.actors[:1], c.targets[:1])
+            if (c.actors[:1], c.targets[:1]) != (before[0][:1], before[1][:1]):
+                c.marked = mark_pair(s.sdoc, c.actors[:1], c.targets[:1])
 
 
 def _tagged_spans(coder: Any, tagger: Any, s: SentenceState) -> dict[str, list[tuple[int, int]]]:
@@ -222,10 +229,11 @@ def _tagged_spans(coder: Any, tagger: Any, s: SentenceState) -> dict[str, list[t
     doc = s.sdoc
     actor: dict[int, str] = {}
     for m in s.mentions:
-        toks = [t for t in doc if t.idx < m.end and t.idx + len(t) > m.start]
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        toks = list(span) if span is not None else []
         for j, t in enumerate(toks):
             actor[t.i] = ("B:" if j == 0 else "I:") + str(getattr(m.actor, "kind", "?"))
-    _none, trig = coder_cues(doc, None, coder.lexicon, coder.annotator)
+    _none, trig = coder_cues(doc, None, coder.lexicon, coder.annotator, coder.trigger_forms)
     tags = tagger.tag_doc(doc, (actor, trig))
     out: dict[str, list[tuple[int, int]]] = {"S": [], "T": [], "R": []}
     for role, a, b in role_spans(tags):

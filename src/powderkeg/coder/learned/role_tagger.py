@@ -73,9 +73,11 @@ def _governor(tok: Any) -> tuple[Any, Any, str, str]:
     return t, child, "/".join(preps[-2:]), "/".join(crossed[-2:])
 
 
-def coder_cues(doc: Any, registry: Any, lexicon: Any, ann: Any) -> tuple[dict[int, str], dict[int, str]]:
+def coder_cues(doc: Any, registry: Any, lexicon: Any, ann: Any,
+               forms: frozenset[str] | None = None) -> tuple[dict[int, str], dict[int, str]]:
     """What the coder knows of a parsed sentence: the actor kind of each token inside an actor
-    mention (``B:`` on its first token) and the lexicon type of each token that can trigger."""
+    mention (``B:`` on its first token) and the lexicon type of each token that can trigger
+    (``forms``: the token texts that can carry a lexicon lemma, others are passed over)."""
     actor: dict[int, str] = {}
     if registry is not None:
         for m in registry.find(doc.text):
@@ -85,7 +87,7 @@ def coder_cues(doc: Any, registry: Any, lexicon: Any, ann: Any) -> tuple[dict[in
     trig: dict[int, str] = {}
     if lexicon is not None and ann is not None:
         for t in doc:
-            if t.is_alpha:
+            if t.is_alpha and (forms is None or t.lower_ in forms):
                 lemma = ann.lemma(t)
                 hit = lexicon.verbs.get(lemma) or lexicon.nouns.get(lemma)
                 if hit:
@@ -171,13 +173,33 @@ class RoleTagger:
         return self.tag_features(token_features(doc, cues))
 
     def tag_features(self, feats: list[list[str]]) -> list[str]:
-        """Tags from precomputed :func:`token_features`, left to right."""
+        """Tags from precomputed :func:`token_features`, left to right. The static features'
+        scores of all tokens come from one gather and a cumulative sum; only the five
+        previous-tag features are looked up per token."""
+        vocab, colT = self.vocab, self._colT
+        n = len(feats)
+        idx: list[int] = []
+        bounds = [0]
+        for f in feats:
+            idx.extend([vocab[x] for x in f if x in vocab])
+            bounds.append(len(idx))
+        cs = np.zeros((len(idx) + 1, colT.shape[1]), dtype=np.float32)
+        if idx:
+            np.cumsum(colT[idx], axis=0, out=cs[1:])
+        b = np.asarray(bounds)
+        base = cs[b[1:]] - cs[b[:-1]] + self.intercept_
+        tags = self.tags
         out: list[str] = []
         prev, prev2 = "<s>", "<s>"
-        for f in feats:
-            cols = [self.vocab[x] for x in with_prev(f, prev, prev2) if x in self.vocab]
-            score = self.intercept_ + self._colT[cols].sum(axis=0)
-            tag = self.tags[int(np.argmax(score))]
+        for i in range(n):
+            f = feats[i]
+            score = base[i]
+            cols = [vocab[x] for x in (f"p={prev}", f"pp={prev2}|{prev}", f"p|t={prev}|{f[4]}",
+                                       f"p|d={prev}|{f[5]}", f"p|via={prev}|{f[12]}")
+                    if x in vocab]
+            if cols:
+                score = score + colT[cols].sum(axis=0)
+            tag = tags[int(np.argmax(score))]
             if tag.startswith("I-") and prev[2:] != tag[2:]:
                 tag = "B-" + tag[2:]
             out.append(tag)
