@@ -122,6 +122,7 @@ def test_score_roles_hand_checked(tmp_path):
     assert m["target_f1"] == 1.0 and m["source_f1"] == 0.0
     assert m["joint_f1"] == pytest.approx(2 / 3)
     assert m["f1"] == pytest.approx(0.5)  # 2 of 4 gold, 2 of 4 predicted
+    assert m["partial_f1"] == pytest.approx(0.75)  # S(1,2) overlaps S(0,2)
     assert m["confusion"]["R"] == {"R": 1, "S": 1}
     p.write_text("x B-Q\n", encoding="utf-8")
     with pytest.raises(InputError):
@@ -156,3 +157,48 @@ def test_events_and_roles_with_the_coder(tmp_path):
                  encoding="utf-8")
     m = evaluate("cameo-roles", r)
     assert m["n"] == 1 and set(m["per_class"]) == {"S", "T", "R"}
+
+
+def test_cli_eval_events_json(tmp_path):
+    from click.testing import CliRunner
+
+    from powderkeg.cli import main
+
+    g = tmp_path / "g.jsonl"
+    g.write_text(json.dumps({"text": "The weather was mild.", "date": None, "events": []}) + "\n",
+                 encoding="utf-8")
+    r = CliRunner().invoke(main, ["eval", "--format", "events", str(g), "--json"])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)
+    assert m["n"] == 1 and "spurious_per_empty_text" in m and "confusion" in m
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x"}\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["eval", "--format", "events", str(bad)])
+    assert r.exit_code == 1 and "bad.jsonl:1" in r.output
+    r = CliRunner().invoke(main, ["eval", "--format", "cameo-roles", str(g), "--cv", "3"])
+    assert r.exit_code == 2
+
+
+def test_build_gold_from_shared(shared, tmp_path):
+    """The converters of tools/build_gold.py on ../shared: the sets they promise, readable by
+    the scorers, the role split whole and disjoint."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "build_gold", Path(__file__).resolve().parents[1] / "tools" / "build_gold.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--shared", str(shared), "--out", str(tmp_path), "--ucdp-n", "40"]) == 0
+    gsr = read_events(tmp_path / "plover_gsr.events.jsonl")
+    assert len(gsr) == 322 and all(len(it.events) == 1 for it in gsr)
+    assert {t for it in gsr for t in it.events[0].types} <= {
+        "AGREE", "ASSAULT", "ACCUSE", "AID", "COERCE", "CONCEDE", "CONSULT", "COOPERATE",
+        "MOBILIZE", "PROTEST", "REJECT", "REQUEST", "RETREAT", "SANCTION", "SUPPORT", "THREATEN"}
+    ucdp = read_events(tmp_path / "ucdp_headlines.events.jsonl")
+    assert len(ucdp) == 40 and all(it.meta["place"]["lat"] for it in ucdp)
+    assert len(read_events(tmp_path / "round9.ann1.events.jsonl")) == 100
+    dev = read_roles(tmp_path / "roles.dev.conll")
+    held = read_roles(tmp_path / "roles.heldout.conll")
+    assert len(dev) + len(held) == 1153
+    assert not {s.text for s in dev} & {s.text for s in held}

@@ -13,7 +13,8 @@ shared data are not ours to redistribute):
   is an event: its type is the PLOVER type of the CAMEO root code, or, as a list, any PLOVER
   type of that root's codes (the annotators give the root only); actor and target codes are
   what the project's actor registry reads in the annotated ``Source-k``/``Target-k`` spans
-  (generic agents take the state the sentence names first); CAMEO 01/02 (statements,
+  (generic agents take the state the sentence names first, else the country of the first
+  place it names); CAMEO 01/02 (statements,
   appeals), which PLOVER dropped, are not events. ``tools/gold_agreement.py`` scores the
   annotators against each other with the same scorer: the human ceiling.
 - ``ucdp_headlines.events.jsonl``: UCDP GED source headlines of 5+ words that name violence
@@ -73,6 +74,9 @@ class Tools:
 
         self.ontology = load_ontology()
         self.registry = load_registry()
+        from powderkeg.geo import load_gazetteer
+
+        self.gazetteer = load_gazetteer()
         self._cameo_codes = [
             line.split("\t", 1)[0]
             for line in (ROOT / "src/powderkeg/ontology/data/cameo.tsv").read_text(
@@ -93,9 +97,14 @@ class Tools:
         return list(dict.fromkeys(m.actor.code for m in found if m.actor.code != "UNK"))
 
     def first_state(self, text: str) -> str | None:
+        """The state a sentence is about: the first state actor it names, else the country
+        of the first place it names ("MIAMI A federal jury ...": USA)."""
         for m in self.registry.find(text):
             if m.actor.kind == "state":
                 return m.actor.code
+        for p in self.gazetteer.find(text):
+            if p.place.country:
+                return p.place.country
         return None
 
 

@@ -89,12 +89,30 @@ def rounds(gold: Path, results: dict[str, Any], lines: list[str]) -> None:
         lines.append(_row(f"{rnd}: annotator vs annotator (mean of {len(pairs)} pairs)", hm))
 
 
+def own(results: dict[str, Any], lines: list[str]) -> None:
+    items = read_events(ROOT / "tools/gold/own_sentences.jsonl")
+    t0 = time.perf_counter()
+    preds = code_events(items)
+    secs = time.perf_counter() - t0
+    m = score_events(items, preds, secs)
+    results["own"] = m
+    lines.append(_row("own sentences (all)", m))
+    for pat in sorted({str(it.meta.get("pattern")) for it in items}):
+        idx = [i for i, it in enumerate(items) if str(it.meta.get("pattern")) == pat]
+        m = score_events([items[i] for i in idx], [preds[i] for i in idx], secs)
+        results[f"own.{pat}"] = m
+        lines.append(_row(f"own: {pat}", m))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gold", default="/tmp/powderkeg-gold")
     ap.add_argument("--json", help="also write every Metrics object to this file")
     ap.add_argument("--heldout", action="store_true", help="also score roles.heldout.conll")
     ap.add_argument("--only", help="regular expression: score only the sets it matches")
+    ap.add_argument("--own", action="store_true",
+                    help="also tools/gold/own_sentences.jsonl, overall and by pattern "
+                         "(a separate set: never pooled with the dev gold)")
     args = ap.parse_args(argv)
     gold = Path(args.gold)
     if not gold.is_dir():
@@ -112,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(_row(name, m))
     if not only or only.search("round"):
         rounds(gold, results, lines)
+    if args.own:
+        own(results, lines)
     role_sets = ["roles.dev"] + (["roles.heldout"] if args.heldout else [])
     role_lines = ["", "| roles set | sentences | f1 | source_f1 | target_f1 | joint_f1 |",
                   "|---|---|---|---|---|---|"]

@@ -80,7 +80,7 @@ class EventBuilder:
         if trig.type == "MOBILIZE" and any(q.unit in ("troops",) for q in quantities):
             mode = "troops"
         mode = self._valid_mode(trig.type, mode)
-        location = self._location(sentence, trig, actors + targets, shared)
+        location = self._location(sentence, trig, actors + targets, shared, len(targets))
         onto = self.ontology
         if "contexts" not in shared:
             shared["contexts"] = (
@@ -133,7 +133,8 @@ class EventBuilder:
             return None
 
     def _location(
-        self, sentence: str, trig: Trigger, people: list[_Mention], shared: dict[Any, Any]
+        self, sentence: str, trig: Trigger, people: list[_Mention], shared: dict[Any, Any],
+        n_targets: int = 0,
     ) -> Place | None:
         countries = tuple(dict.fromkeys(m.actor.code.split("-")[0] for m in people))
         key = ("places", countries)
@@ -141,22 +142,13 @@ class EventBuilder:
         if found is None:
             found = self.gazetteer.find(sentence, context_countries=countries)
             shared[key] = found
-        if not found:
-            return None
-        # A place named as an actor ("Moscow seized ...") is not the event's location; a
-        # larger place around an actor's name is ("on the Ukraine border").
-        actor_spans = [(m.start, m.end) for m in people]
-        candidates = [
-            p for p in found if not any(p.start >= a and p.end <= b for a, b in actor_spans)
-        ] or found
-        if len(candidates) == 1:
-            return candidates[0].place
-        # The place inside the trigger's clause (its verb's or its own subtree) wins.
-        anchors = _subtree_spans(trig.verb) + _subtree_spans(trig.token)
-        for p in candidates:
-            if any(a < p.end and b > p.start for a, b in anchors):
-                return p.place
-        return candidates[0].place
+        from ..geo.sense import event_place
+
+        n_actors = len(people) - n_targets
+        return event_place(found, [(m.start, m.end) for m in people[:n_actors]],
+                           [(m.start, m.end) for m in people[n_actors:]],
+                           _subtree_spans(trig.verb) + _subtree_spans(trig.token), sentence,
+                           target_first=trig.type in ("ASSAULT", "AID"))
 
     def _doc_places(self, folds: list[Folded | None]) -> list[list[Place]]:
         """Places named anywhere in each document (none for a document not coded)."""

@@ -7,6 +7,8 @@ File (CONTRACT.md): CoNLL style as ``../shared/data/cameo/cameo_ner_train.txt``:
 Scoring: entity level, exact span and role, as seqeval (an entity starts at ``B-X``, or at an
 ``I-X`` that does not continue an entity of role X, and runs over the following ``I-X``).
 Headline: ``f1`` (all three roles, micro), ``source_f1``, ``target_f1``, ``joint_f1``;
+also ``partial_f1``, a diagnostic: a predicted span counts when it overlaps a gold span of
+the same role (one to one), so boundary errors and missing roles can be told apart;
 ``per_class`` by role ``S``/``T``/``R``; ``confusion`` gold role -> predicted role over
 spans of the same extent, ``O`` for a span the other side lacks.
 
@@ -128,10 +130,12 @@ def score_roles(items: Sequence[RoleSentence], preds: Sequence[Sequence[str]],
     n_gold: Counter[str] = Counter()
     n_pred: Counter[str] = Counter()
     confusion: dict[str, Counter[str]] = {}
+    overlap = 0
     for it, pt in zip(items, preds, strict=True):
         if len(pt) != len(it.tokens):
             raise ValueError(f"line {it.line}: {len(pt)} tags for {len(it.tokens)} tokens")
         g, p = spans_of(it.tags), spans_of(pt)
+        overlap += _overlaps(g, p)
         for s in g:
             n_gold[s[2]] += 1
         for s in p:
@@ -156,6 +160,7 @@ def score_roles(items: Sequence[RoleSentence], preds: Sequence[Sequence[str]],
         prec, rec, f = f1(tp[r], n_pred[r], n_gold[r])
         per_class[r] = {"precision": prec, "recall": rec, "f1": f, "support": n_gold[r]}
     prec, rec, f = f1(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    partial = f1(overlap, sum(n_pred.values()), sum(n_gold.values()))[2]
     n = len(items)
     return {
         "n": n,
@@ -166,9 +171,24 @@ def score_roles(items: Sequence[RoleSentence], preds: Sequence[Sequence[str]],
         "source_f1": per_class["S"]["f1"],
         "target_f1": per_class["T"]["f1"],
         "joint_f1": per_class["R"]["f1"],
+        "partial_f1": partial,
         "per_class": per_class,
         "confusion": {g: dict(sorted(row.items())) for g, row in sorted(confusion.items())},
     }
+
+
+def _overlaps(gold: set[Span], pred: set[Span]) -> int:
+    """Pairs of a same-role gold and predicted span that overlap, one to one (greedy in
+    text order): the lenient count behind ``partial_f1``."""
+    used: set[Span] = set()
+    hits = 0
+    for p in sorted(pred):
+        for g in sorted(gold):
+            if g not in used and g[2] == p[2] and g[0] < p[1] and p[0] < g[1]:
+                used.add(g)
+                hits += 1
+                break
+    return hits
 
 
 # -- the adapter: coded events -> role tags ---------------------------------------------------
@@ -207,8 +227,9 @@ def event_roles(ev: Any) -> list[tuple[Any, str]]:
     return [(a, "S") for a in ev.actor] + [(a, "T") for a in ev.target]
 
 
-def role_tags(sentence: RoleSentence, doc: Any, nlp: Any) -> list[str]:
-    """The predicted tags of one sentence from its coded document ``doc``."""
+def role_tags(sentence: RoleSentence, doc: Any, nlp: Any, sdoc: Any = None) -> list[str]:
+    """The predicted tags of one sentence from its coded document ``doc`` (``sdoc``: its
+    text parsed by ``nlp``, parsed here when not given)."""
     from powderkeg.coder.pipeline import noun_phrase_span
 
     ev = main_event(doc.events)
@@ -216,7 +237,8 @@ def role_tags(sentence: RoleSentence, doc: Any, nlp: Any) -> list[str]:
     if not pairs:
         return ["O"] * len(sentence.tokens)
     text = doc.text
-    sdoc = nlp(text)
+    if sdoc is None:
+        sdoc = nlp(text)
     used: list[tuple[int, int]] = []
     spans: list[Span] = []
     offsets = _token_offsets(sentence.tokens)
@@ -252,4 +274,8 @@ def code_roles(items: Sequence[RoleSentence], coder: Any = None) -> list[list[st
         return tagger.predict([it.tokens for it in items], nlp=coder.nlp)
     docs = [Document.from_text(it.text, f"line {it.line}") for it in items]
     coded = list(coder.code_documents(docs))
-    return [role_tags(it, d, coder.nlp) for it, d in zip(items, coded, strict=True)]
+    # one batched parse of the sentences that have an event (for their noun phrases)
+    todo = [k for k, d in enumerate(coded) if d.events]
+    parsed = dict(zip(todo, coder.nlp.pipe([coded[k].text for k in todo]), strict=True))
+    return [role_tags(it, d, coder.nlp, parsed.get(k))
+            for k, (it, d) in enumerate(zip(items, coded, strict=True))]

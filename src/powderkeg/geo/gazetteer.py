@@ -469,7 +469,11 @@ class Gazetteer:
                 self._entries[h.entry].country for h in hits if self._entries[h.entry].country
             )
         )
-        return self._borders_pass(text, hits, ctx_given, ctx_all)
+        from powderkeg.geo.sense import filter_mentions
+
+        population = {(h.start, h.end): self._entries[h.entry].population for h in hits}
+        return filter_mentions(text, self._borders_pass(text, hits, ctx_given, ctx_all),
+                               ctx_given, population)
 
     def _scan(self, text: str) -> tuple[_Toks, list[str], list[_Raw]]:
         # three flat lists, not a tuple per token: a long text would otherwise leave tens of
@@ -612,6 +616,13 @@ class Gazetteer:
         if not cands:
             return None
         best = min(cands, key=lambda c: self._rank(c, ctx_given, ctx_text))
+        if len(cands) > 1:  # a context country's small namesake (geo/sense.py, rule 4)
+            from powderkeg.geo.sense import prefer_large_abroad
+
+            pick = prefer_large_abroad(self._entries[best >> 3],
+                                       [self._entries[c >> 3] for c in cands], ctx_given,
+                                       ctx_text)
+            best = next((c for c in cands if self._entries[c >> 3] is pick), best)
         return _Hit(raw.start, raw.end, best >> 3, best & 7)
 
     def _cued(
