@@ -57,6 +57,14 @@ def test_namesakes_abroad(gaz):
     assert ("Paris", "USA") in names(gaz, "Protesters marched in Paris, Texas.", ["USA"])
 
 
+def test_quoted_names_and_capitals_for_governments(gaz):
+    assert names(gaz, 'Grouping "Vostok" destroyed 70 units') == []
+    assert names(gaz, "One serviceman killed in separatist attacks - Kiev military") == []
+    assert names(gaz, "Two Ukrainian soldiers killed in separatist east: Kiev") == []
+    assert names(gaz, "Kiev reports first combat death since new truce") == []
+    assert names(gaz, "Three people were killed in Kiev on Monday.") == [("Kyiv", "UKR")]
+
+
 def test_continents():
     assert continents_of("UKR-DPR") == ("EU",)
     assert set(continents_of("TUR")) == {"EU", "AS"}

@@ -16,6 +16,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -128,6 +129,35 @@ def _reference_point(sentence: str, start: int) -> bool:
     return bool(_SINCE.search(before[cut:]))
 
 
+#: A date with no year before the document date in a sentence about the future counts this many
+#: times farther (a report of the past never takes a date after the document's).
+WRONG_SIDE_FACTOR = 2.0
+
+
+def _nearest_year(ref: date, future: bool, make: Any, month: bool = False) -> date | None:
+    """The date of the year before, of or after ``ref``'s that is nearest to ``ref``: in a
+    report of the past, the nearest not after ``ref``; in a sentence about the future, a date
+    before ``ref`` counts :data:`WRONG_SIDE_FACTOR` times farther ("December 30" early in
+    January is last December, also in a sentence with "will"). A month counts from its last
+    day."""
+    best, best_d = None, float("inf")
+    for y in (ref.year - 1, ref.year, ref.year + 1):
+        try:
+            d = make(y)
+        except ValueError:  # 29 February
+            continue
+        end = _shift_months(d, 1) if month else d
+        if month and d <= ref < end:
+            return d
+        gap = (d - ref).days if d > ref else (ref - (end if month else d)).days
+        if d > ref and not future:
+            continue
+        score = gap * (WRONG_SIDE_FACTOR if future and d <= ref else 1.0)
+        if score < best_d:
+            best, best_d = d, score
+    return best
+
+
 def _resolve(kind: str, m: re.Match[str], ref: date | None, future: bool) -> tuple[date, str] | None:
     g = m.groupdict()
     if kind == "iso":
@@ -138,22 +168,16 @@ def _resolve(kind: str, m: re.Match[str], ref: date | None, future: bool) -> tup
             return date(int(g["y"]), mon, day), "day"
         if ref is None:
             return None
-        d = date(ref.year, mon, day)
-        if d > ref and not future:
-            d = date(ref.year - 1, mon, day)
-        elif d < ref and future:
-            d = date(ref.year + 1, mon, day)
-        return d, "day"
+        d = _nearest_year(ref, future, lambda y: date(y, mon, day))
+        return (d, "day") if d else None
     if kind == "my":
         mon = _month(g["mon"])
         if g.get("y"):
             return date(int(g["y"]), mon, 1), "month"
         if ref is None:
             return None
-        d = date(ref.year, mon, 1)
-        if d > ref and not future:
-            d = date(ref.year - 1, mon, 1)
-        return d, "month"
+        d = _nearest_year(ref, future, lambda y: date(y, mon, 1), month=True)
+        return (d, "month") if d else None
     if ref is None:
         return None
     if kind == "ago":

