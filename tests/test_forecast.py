@@ -280,3 +280,16 @@ def test_help_ends_with_example() -> None:
     for name in ("forecast", "backtest"):
         lines = [ln for ln in run(name, "--help").output.splitlines() if ln.strip()]
         assert any(ln.strip().startswith(f"Example: powderkeg {name} ") for ln in lines)
+
+
+def test_report_forecast_section(store: Path, tmp_path: Path) -> None:
+    from powderkeg.forecast.report import forecast_section
+    from powderkeg.watch import load_theatres
+
+    with Store(store, read_only=True) as s:
+        events = s.events(quantities=True)
+    lines = forecast_section(events, load_theatres(), tmp_path, horizon=2, n_samples=200)
+    text = "\n".join(lines)
+    assert lines[0] == "## Forecasts" and "(`ukraine`)" in text and "P(≥25 deaths)" in text
+    assert (tmp_path / "forecast-ukraine.png").stat().st_size > 1000
+    assert "| 2023-07 |" in text and "| 2023-08 |" in text
