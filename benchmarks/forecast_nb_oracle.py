@@ -12,6 +12,8 @@ with the true coefficients (the oracle), both as ensembles of ``--samples`` draw
 baselines for scale.
 
     python benchmarks/forecast_nb_oracle.py [--series 20] [--periods 150] [--test 24] [--horizon 6]
+        [--pooled] [--param-draws]     (default: per-series fits without coefficient draws, as
+                                        powderkeg backtest uses)
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=6)
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pooled", action="store_true", help="one model for all series (the truth's structure)")
+    ap.add_argument("--param-draws", action="store_true", help="draw coefficients per path")
     a = ap.parse_args()
+    opts = {"pooled": a.pooled, "param_draws": a.param_draws}
     y = simulate(a.series, a.periods, a.seed)
     counts = pd.DataFrame(y, columns=[f"s{i}" for i in range(a.series)])
     n = len(counts)
@@ -70,7 +75,7 @@ def main() -> None:
     for origin in range(n - a.test - a.horizon, n - 1):
         hist = counts.iloc[: origin + 1]
         ens = {
-            "nbar": NBAutoregression(n_samples=a.samples, seed=a.seed + origin).fit(hist).predict(a.horizon),
+            "nbar": NBAutoregression(n_samples=a.samples, seed=a.seed + origin, **opts).fit(hist).predict(a.horizon),
             "oracle": oracle(hist.to_numpy(), a.horizon, a.samples, a.seed + origin),
             "poisson_last": PoissonLast(n_samples=a.samples, seed=origin).fit(hist).predict(a.horizon),
             "bootstrap": Bootstrap(n_samples=a.samples, seed=origin).fit(hist).predict(a.horizon),

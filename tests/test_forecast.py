@@ -274,9 +274,36 @@ def test_forecast_api_and_cli(store: Path, tmp_path: Path) -> None:
     assert doc["model"] == "nbar" and len(doc["periods"]) == 2
     e = run("forecast", "atlantis", "--db", store)
     assert e.exit_code == 2 and "atlantis" in e.stderr
+    c = api.forecast("serbia-kosovo", db=store, horizon=2, model="nbar", cross=["ukraine"], n_samples=200)
+    assert c["cross"] == ["ukraine"] and c["model"] == "nbar" and len(c["periods"]) == 2
+    assert run("forecast", "ukraine", "--db", store, "--cross", "atlantis").exit_code == 2
 
 
 def test_help_ends_with_example() -> None:
     for name in ("forecast", "backtest"):
         lines = [ln for ln in run(name, "--help").output.splitlines() if ln.strip()]
         assert any(ln.strip().startswith(f"Example: powderkeg {name} ") for ln in lines)
+
+
+def test_report_forecast_section(store: Path, tmp_path: Path) -> None:
+    from powderkeg.forecast.report import forecast_section
+    from powderkeg.watch import load_theatres
+
+    with Store(store, read_only=True) as s:
+        events = s.events(quantities=True)
+    lines = forecast_section(events, load_theatres(), tmp_path, horizon=2, n_samples=200)
+    text = "\n".join(lines)
+    assert lines[0] == "## Forecasts" and "(`ukraine`)" in text and "P(≥25 deaths)" in text
+    assert (tmp_path / "forecast-ukraine.png").stat().st_size > 1000
+    assert "| 2023-07 |" in text and "| 2023-08 |" in text
+
+
+def test_nbar_indicator_features_enter_at_lag_one() -> None:
+    rng = np.random.default_rng(3)
+    z = rng.poisson(np.exp(rng.uniform(0, 3, 300))).astype(float)
+    y = rng.poisson(np.exp(0.3 + 0.6 * np.log1p(np.r_[0.0, z[:-1]]))).astype(float)
+    hist = pd.DataFrame({"s": y})
+    exog = {"s": pd.DataFrame({"mobilize": z}, index=hist.index)}
+    m = NBAutoregression(lags=(1,), level=0, exog=exog, n_samples=100).fit(hist)
+    assert abs(m.params_["log1p_mobilize_lag1"] - 0.6) < 0.15
+    assert m.predict(3).shape == (1, 3, 100)

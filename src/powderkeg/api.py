@@ -481,13 +481,17 @@ def forecast(
     n_samples: int = 2000,
     seed: int = 0,
     plot: str | Path | None = None,
+    cross: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Predictive distribution of a theatre's counts for the next ``horizon`` periods
     (CONTRACT.md's Forecast JSON plus ``history``, ``selection``, ``notes``); see
-    :mod:`powderkeg.forecast.theatre`. ``plot`` writes a fan chart (PNG)."""
+    :mod:`powderkeg.forecast.theatre`. ``plot`` writes a fan chart (PNG); ``cross``: theatres
+    whose lag-1 counts enter the other theatres' NB models."""
     from .forecast.theatre import forecast_store
 
     th = _known_theatre(theatre)
+    for c in cross:
+        _known_theatre(c)
     f = _freq(freq)
     from .errors import UsageError
     from .store import Store
@@ -500,7 +504,7 @@ def forecast(
         events = store.events(quantities=True)
     return forecast_store(
         th.id, events, horizon=horizon, freq=f, measure=measure, model=model,
-        thresholds=thresholds, n_samples=n_samples, seed=seed, plot=plot,
+        thresholds=thresholds, n_samples=n_samples, seed=seed, plot=plot, cross=cross,
     )  # fmt: skip
 # ---------------------------------------------------------------- simulate
 

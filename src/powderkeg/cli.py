@@ -602,18 +602,19 @@ def backtest(series_csv: str, horizon: int, test_periods: int, select_periods: i
 @click.option("--measure", type=click.Choice(["material_conflict", "events", "fatalities"]), default="material_conflict", show_default=True, help="What is counted per period.")
 @click.option("--model", type=click.Choice(["auto", "nbar", "blend", "hawkes", "poisson_last", "bootstrap"]), default="auto", show_default=True, help="auto: the model with the lowest CRPS on the theatre's own recent past.")
 @click.option("--threshold", "thresholds", multiple=True, type=click.IntRange(min=1), help="Report P(count >= N) (repeatable; default 1, 5, 10, 25).")
+@click.option("--cross", multiple=True, help="Theatre whose lag-1 counts enter the other theatres' NB models (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random draw.")
 @click.option("--plot", "plot_path", help="Write a fan chart (PNG).")
 @click.option("--json", "json_out", is_flag=True, help="Print the Forecast JSON.")
 @handle_errors
-def forecast(theatre: str, db: str, horizon: int, freq: str, measure: str, model: str, thresholds: tuple[int, ...], seed: int, plot_path: str | None, json_out: bool) -> None:
+def forecast(theatre: str, db: str, horizon: int, freq: str, measure: str, model: str, thresholds: tuple[int, ...], cross: tuple[str, ...], seed: int, plot_path: str | None, json_out: bool) -> None:
     """Predictive distribution of a theatre's counts (material-conflict events by default) for
     the next K periods: mean, 5/50/95% quantiles, P(at least N) and P(at least 25 deaths).
 
     Example: powderkeg forecast ukraine --db events.duckdb --horizon 6 --json
     """
     result = api.forecast(theatre, db=db, horizon=horizon, freq=freq, measure=measure, model=model,
-                          thresholds=list(thresholds) or (1, 5, 10, 25), seed=seed, plot=plot_path)  # fmt: skip
+                          thresholds=list(thresholds) or (1, 5, 10, 25), seed=seed, plot=plot_path, cross=list(cross))  # fmt: skip
     if json_out:
         _print_json(result)
         return

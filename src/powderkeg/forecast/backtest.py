@@ -205,12 +205,12 @@ def _skill(model: dict[str, Any], baselines: dict[str, dict[str, Any]]) -> float
 def _block(df: pd.DataFrame, auto: pd.DataFrame, models: list[str]) -> dict[str, Any]:
     base = {b: _mean(df[df["model"] == b]) for b in BASELINES}
     model = _mean(auto)
-    out = {"model": model, "baselines": base, "skill_vs_best_baseline": _skill(model, base)}
-    out["models"] = {}
+    per_model: dict[str, Any] = {}
     for m in models:
         sc = _mean(df[df["model"] == m])
-        out["models"][m] = {**sc, "skill_vs_best_baseline": _skill(sc, base)}
-    return out
+        per_model[m] = {**sc, "skill_vs_best_baseline": _skill(sc, base)}
+    return {"model": model, "baselines": base, "skill_vs_best_baseline": _skill(model, base),
+            "models": per_model}  # fmt: skip
 
 
 def _summarise(df: pd.DataFrame, models: list[str], horizon: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-COLOURS = {"auto": "#d62728", "nbar": "#1f77b4", "hawkes": "#9467bd", "poisson_last": "#7f7f7f",
+COLOURS = {"auto": "#d62728", "nbar": "#1f77b4", "blend": "#ff7f0e", "hawkes": "#9467bd", "poisson_last": "#7f7f7f",
            "bootstrap": "#2ca02c"}  # fmt: skip
 
 

@@ -44,7 +44,7 @@ def theatre_panel(
 
 
 def _select_many(panel: Panel, targets: Sequence[str], horizon: int, select_periods: int, seed: int,
-                 candidates: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:  # fmt: skip
+                 candidates: Sequence[str], cross: Sequence[str] = ()) -> dict[str, tuple[str, dict[str, Any]]]:  # fmt: skip
     """Per target, the candidate with the lowest CRPS on its last periods (past data only)."""
     from .backtest import BASELINES, run_backtest
 
@@ -56,7 +56,8 @@ def _select_many(panel: Panel, targets: Sequence[str], horizon: int, select_peri
         return {t: ("bootstrap", why) for t in targets}
     sub = Panel(panel.counts, panel.freq, [], panel.source)
     res = run_backtest(sub, horizon=horizon, test_periods=periods, select_periods=0,
-                       min_train=min_train, models=list(candidates), n_samples=300, seed=seed)  # fmt: skip
+                       min_train=min_train, models=list(candidates), n_samples=300, seed=seed,
+                       cross=cross)  # fmt: skip
     order = list(BASELINES) + list(candidates)
     out = {}
     for t in targets:
@@ -67,11 +68,11 @@ def _select_many(panel: Panel, targets: Sequence[str], horizon: int, select_peri
 
 
 def _ensemble(name: str, counts: pd.DataFrame, horizon: int, n_samples: int, seed: int,
-              times: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, str | None]:  # fmt: skip
+              times: dict[str, np.ndarray] | None = None, cross: Sequence[str] = ()) -> tuple[np.ndarray, str | None]:  # fmt: skip
     from .backtest import make_forecaster
     from .models import Bootstrap
 
-    f = make_forecaster(name, n_samples=n_samples, seed=seed)
+    f = make_forecaster(name, n_samples=n_samples, seed=seed, cross=cross)
     if times is not None and name == "hawkes":
         f.times = times
     try:
@@ -97,8 +98,10 @@ def forecast_store(
     candidates: Sequence[str] = CANDIDATES,
     plot: str | Path | None = None,
     theatres: dict[str, Any] | None = None,
+    cross: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Forecast JSON for one theatre (see the module docstring)."""
+    """Forecast JSON for one theatre (see the module docstring). ``cross``: theatres whose
+    lag-1 counts enter the NB model of every other theatre (cross-theatre lags)."""
     from ..watch import load_theatres
 
     if measure not in MEASURES:
@@ -108,10 +111,14 @@ def forecast_store(
         raise InputError("theatre", f"unknown theatre {theatre!r}")
     if not len(events) or events["date"].notna().sum() == 0:
         raise InputError("store", "no dated events to forecast from")
+    unknown = [c for c in cross if c not in theatres]
+    if unknown:
+        raise InputError("cross", f"unknown theatre(s) {', '.join(unknown)}")
     counts = theatre_panel(events, theatres, freq, MEASURES[measure])
     out = _forecast_counts(theatre, counts, freq, horizon=horizon, model=model, thresholds=thresholds,
                            n_samples=n_samples, seed=seed, select_periods=select_periods,
-                           candidates=candidates)  # fmt: skip
+                           candidates=candidates, cross=cross)  # fmt: skip
+    out["cross"] = list(cross)
     out["measure"] = measure
     # P(at least 25 deaths): the same procedure on the fatalities series
     deaths = theatre_panel(events, theatres, freq, "fatalities")
@@ -139,7 +146,7 @@ def _forecast_counts(
 def forecast_panel(
     counts: pd.DataFrame, freq: str, targets: Sequence[str], *, horizon: int, model: str = "auto",
     thresholds: Sequence[int] = (1, 5, 10, 25), n_samples: int = 2000, seed: int = 0,
-    select_periods: int = 12, candidates: Sequence[str] = CANDIDATES,
+    select_periods: int = 12, candidates: Sequence[str] = CANDIDATES, cross: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Forecast JSON (without ``measure``) for each target column of ``counts`` (periods x
     series, PeriodIndex): one selection backtest and one fit per model serve every target."""
@@ -148,7 +155,7 @@ def forecast_panel(
     notes: dict[str, list[str]] = {t: [] for t in targets}
     selection: dict[str, dict[str, Any]] = {t: {} for t in targets}
     if model == "auto":
-        picks = _select_many(panel, targets, horizon, select_periods, seed, candidates)
+        picks = _select_many(panel, targets, horizon, select_periods, seed, candidates, cross)
         for t in targets:
             chosen[t], selection[t] = picks[t]
             sel = selection[t]
@@ -167,7 +174,7 @@ def forecast_panel(
         chosen = {t: model for t in targets}
     ensembles: dict[str, np.ndarray] = {}
     for m in sorted(set(chosen.values())):
-        ensembles[m], note = _ensemble(m, counts, horizon, n_samples, seed)
+        ensembles[m], note = _ensemble(m, counts, horizon, n_samples, seed, cross=cross)
         if note:
             for t in targets:
                 if chosen[t] == m:
