@@ -24,6 +24,7 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from ..errors import PowderkegError
 from ..store import Counts, Store
 from ..types import Document, Problem
 from .parts import part_name, read_part, staged_parts, to_parquet_bytes, write_part
@@ -187,7 +188,13 @@ def ingest_distributed(
         while pending.count() and (block or pending.count() >= limit):
             fut = next(pending)
             name, n_items = meta.pop(fut.key)
-            data = fut.result()
+            try:
+                data = fut.result()
+            except Exception as exc:  # the partition failed on every try; stored work stays
+                raise PowderkegError(
+                    f"Dask partition {name} failed ({type(exc).__name__}: {exc}); the partitions "
+                    "stored so far are kept: run the same command again to resume"
+                ) from exc
             fut.release()
             path = write_part(stage, name, data)
             docs = read_part(path)
