@@ -17,6 +17,8 @@ Dask runs its partition again on another worker, and the idempotent load stores 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -137,8 +139,9 @@ def open_client(dask: str | None, workers: int | None) -> tuple[Any, Any]:
     if n < 1:
         raise UsageError(f"--workers {workers}: must be at least 1")
     cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+        silence_logs=logging.ERROR,  # no nanny warnings on the user's stderr
+    )  # fmt: skip
     return Client(cluster), cluster
 
 
@@ -217,4 +220,6 @@ def ingest_distributed(
         elif progress and done_here:
             progress(done_here)
     collect(block=True)
+    with contextlib.suppress(OSError):  # the staging folder, when empty
+        stage.rmdir()
     return cap_problems(counts)
