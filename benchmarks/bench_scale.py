@@ -30,6 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (all its threads)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def events_of(db: Path) -> set[str]:
     from powderkeg.store import Store
 
@@ -62,18 +70,21 @@ def main() -> None:
           f"cpus: {os.cpu_count()}; load avg: {os.getloadavg()[0]:.1f} (shared machine)")  # fmt: skip
 
     rates: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     events: dict[str, set[str]] = {}
     t0 = time.perf_counter()
     coder = Coder(workers=1)
     print(f"single: coder loaded in {time.perf_counter() - t0:.1f}s")
     db = tmp / "single.duckdb"
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     counts = api.ingest([corpus], db=db, coder=coder, batch_size=args.batch_size)
     dt = time.perf_counter() - t0
     rates["single"] = counts.read / dt
+    cpu["single"] = cpu_seconds() - c0
     events["single"] = events_of(db)
     print(
-        f"single: {counts.read} docs, {counts.events} events in {dt:.1f}s: {rates['single']:.1f} docs/s"
+        f"single: {counts.read} docs, {counts.events} events in {dt:.1f}s: "
+        f"{rates['single']:.1f} docs/s, {cpu['single']:.1f} CPU s"
     )
     del coder
 
@@ -84,27 +95,35 @@ def main() -> None:
             prepare_workers(client)
             print(f"{name}: cluster up, models loaded in {time.perf_counter() - t0:.1f}s")
             db = tmp / f"{name}.duckdb"
-            t0 = time.perf_counter()
+            w0 = client.run(cpu_seconds)
+            t0, c0 = time.perf_counter(), cpu_seconds()
             with Store(db) as store:
                 counts = ingest_distributed(
                     read_documents([str(corpus)]), store, client,
                     stage=stage_dir_for(db), partition_size=args.batch_size,
                 )  # fmt: skip
             dt = time.perf_counter() - t0
+            client_cpu = cpu_seconds() - c0
+            w1 = client.run(cpu_seconds)
+            cpu[name] = client_cpu + sum(w1[a] - w0[a] for a in w1)
         rates[name] = counts.read / dt
         events[name] = events_of(db)
         print(
-            f"{name}: {counts.read} docs, {counts.events} events in {dt:.1f}s: {rates[name]:.1f} docs/s"
+            f"{name}: {counts.read} docs, {counts.events} events in {dt:.1f}s: "
+            f"{rates[name]:.1f} docs/s, {cpu[name]:.1f} CPU s (client {client_cpu:.1f})"
         )
 
     print()
-    print("| path | docs/s | vs single | efficiency per core | same events as single |")
-    print("|---|---|---|---|---|")
+    print("| path | docs/s | vs single | efficiency per core | docs per CPU s | vs single "
+          "| same events as single |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    per_cpu = {k: args.docs / v for k, v in cpu.items()}
     for name, r in rates.items():
         n = 1 if name == "single" else int(name.split("-")[1])
         same = events[name] == events["single"]
         print(
-            f"| {name} | {r:.1f} | {r / rates['single']:.2f} | {r / (n * rates['single']):.2f} | {same} |"
+            f"| {name} | {r:.1f} | {r / rates['single']:.2f} | {r / (n * rates['single']):.2f} "
+            f"| {per_cpu[name]:.1f} | {per_cpu[name] / per_cpu['single']:.2f} | {same} |"
         )
 
 

@@ -17,6 +17,8 @@ Dask runs its partition again on another worker, and the idempotent load stores 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from ..errors import PowderkegError
 from ..store import Counts, Store
 from ..types import Document, Problem
 from .parts import part_name, read_part, staged_parts, to_parquet_bytes, write_part
@@ -136,8 +139,9 @@ def open_client(dask: str | None, workers: int | None) -> tuple[Any, Any]:
     if n < 1:
         raise UsageError(f"--workers {workers}: must be at least 1")
     cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+        silence_logs=logging.ERROR,  # no nanny warnings on the user's stderr
+    )  # fmt: skip
     return Client(cluster), cluster
 
 
@@ -187,7 +191,13 @@ def ingest_distributed(
         while pending.count() and (block or pending.count() >= limit):
             fut = next(pending)
             name, n_items = meta.pop(fut.key)
-            data = fut.result()
+            try:
+                data = fut.result()
+            except Exception as exc:  # the partition failed on every try; stored work stays
+                raise PowderkegError(
+                    f"Dask partition {name} failed ({type(exc).__name__}: {exc}); the partitions "
+                    "stored so far are kept: run the same command again to resume"
+                ) from exc
             fut.release()
             path = write_part(stage, name, data)
             docs = read_part(path)
@@ -210,4 +220,6 @@ def ingest_distributed(
         elif progress and done_here:
             progress(done_here)
     collect(block=True)
+    with contextlib.suppress(OSError):  # the staging folder, when empty
+        stage.rmdir()
     return cap_problems(counts)
