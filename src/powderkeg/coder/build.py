@@ -65,7 +65,9 @@ class EventBuilder:
         date_key = ("date", fact == "future")
         dm = shared.get(date_key)
         if dm is None:
-            dm = shared[date_key] = resolve_date(sentence, doc.date, future=fact == "future")
+            dm = shared[date_key] = resolve_date(
+                sentence, doc.date, future=fact == "future", doc_precision=doc.date_precision
+            )
         if fact == "asserted" and dm.relative == "future":
             fact = "future"
         if fact == "asserted" and dm.date and doc.date and dm.relative == "past":
