@@ -132,6 +132,20 @@ async def load(base: str, rate: float, seconds: float, ids: list[str], seed: int
     return lat
 
 
+def sequential(base: str, ids: list[str], seed: int, n: int) -> dict[str, list[float]]:
+    import httpx
+
+    rng = random.Random(seed + 1)
+    lat: dict[str, list[float]] = {}
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for _ in range(n):
+            name, path = request_mix(rng, ids)
+            t = time.perf_counter()
+            client.get(path)
+            lat.setdefault(name, []).append(time.perf_counter() - t)
+    return lat
+
+
 def overview_page(base: str, runs: int) -> list[float]:
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
@@ -224,7 +238,11 @@ def main() -> None:
         print(f"server up in {t1 - t0:.1f} s; warm-up (frame, theatre membership, alerts, trends) {warm:.1f} s", flush=True)
         ids = [e["event_id"] for e in httpx.get(base + "/api/events?page_size=500", timeout=60).json()["events"]]
 
+        seq = sequential(base, ids, a.seed, 300)
+        print("\nsequential (one request at a time: service time without queueing):")
+        report(seq, [])
         lat = asyncio.run(load(base, a.rate, seconds, ids, a.seed))
+        print(f"\nopen loop at {a.rate:.0f} requests/s:")
         report(lat, [])
         pages = overview_page(base, a.page_runs)
         if pages:
