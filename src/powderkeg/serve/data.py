@@ -162,10 +162,6 @@ class DataSource:
 
         return self.cached("frame", None, load, size=1)  # type: ignore[no-any-return]
 
-    def by_id(self) -> pd.DataFrame:
-        """The frame indexed by event id: a page of events is a hash lookup, not a table scan."""
-        return self.cached("by_id", None, lambda: self.frame().set_index("event_id", drop=False), size=1)  # type: ignore[no-any-return]
-
     def theatres(self) -> dict[str, Any]:
         from ..watch import load_theatres
 

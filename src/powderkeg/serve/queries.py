@@ -128,7 +128,7 @@ def events(
         for name, table in joins.items():
             cur.register(name, table)
         # the total, then the page's ids (a top-N over one column), then their rows by id:
-        # measured on 1M events this is 2-3x faster than one query with a window count
+        # measured on 1M events: 2-3x faster than one query with a window count
         total = int(cur.execute(f"SELECT count(*) FROM events{cond}", params).fetchone()[0])  # type: ignore[index]
         ids = [r[0] for r in cur.execute(
             f"SELECT event_id FROM events{cond} ORDER BY date DESC NULLS LAST, event_id LIMIT ? OFFSET ?",
@@ -152,22 +152,19 @@ def _type_quads() -> dict[str, str | None]:
     return out
 
 
-INT_FIELDS = frozenset({"span_start", "span_end", "fatalities", "mentions"})
-
-
 def _rows_by_id(ds: DataSource, ids: list[str]) -> list[dict[str, Any]]:
-    """The rows of these events, in the order given (from the cached frame's id index)."""
+    """The rows of these events, newest first (a pandas lookup in the cached frame measured
+    slower here: pandas 3's Arrow-backed string index)."""
     if not ids:
         return []
-    sub = ds.by_id().loc[ids, list(EVENT_FIELDS)]
-    out = []
-    for rec in sub.to_dict(orient="records"):
-        row = {k: clean(v) for k, v in rec.items()}
-        for k in INT_FIELDS:
-            if isinstance(row.get(k), float):
-                row[k] = int(row[k])
-        out.append(row)
-    return out
+    with ds.cursor() as cur:
+        rel = cur.execute(
+            f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE event_id IN (SELECT unnest(?::VARCHAR[])) "
+            "ORDER BY date DESC NULLS LAST, event_id",
+            [ids],
+        )
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, (clean(v) for v in r), strict=True)) for r in rel.fetchall()]
 
 
 def event(ds: DataSource, event_id: str) -> dict[str, Any] | None:
