@@ -102,15 +102,21 @@ async def load(base: str, rate: float, seconds: float, ids: list[str], seed: int
     plan = [request_mix(rng, ids) for _ in range(int(rate * seconds))]
     lat: dict[str, list[float]] = {}
     errors: list[str] = []
+    slow: list[str] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
 
         async def one(name: str, path: str) -> None:
             t = time.perf_counter()
-            r = await client.get(path)
+            try:
+                r = await client.get(path)
+                if r.status_code != 200:
+                    errors.append(f"{path}: {r.status_code}")
+            except httpx.HTTPError as exc:
+                errors.append(f"{path}: {type(exc).__name__}")
             dt = time.perf_counter() - t
-            if r.status_code != 200:
-                errors.append(f"{path}: {r.status_code}")
+            if dt > 1.0:
+                slow.append(f"{path}: {dt:.1f} s")
             lat.setdefault(name, []).append(dt)
 
         start = time.perf_counter()
@@ -122,7 +128,21 @@ async def load(base: str, rate: float, seconds: float, ids: list[str], seed: int
             tasks.append(asyncio.create_task(one(name, path)))
         await asyncio.gather(*tasks)
         took = time.perf_counter() - start
-    print(f"sent {len(plan)} requests in {took:.1f} s ({len(plan) / took:.1f}/s achieved), {len(errors)} errors {errors[:3]}")
+    print(f"sent {len(plan)} requests in {took:.1f} s ({len(plan) / took:.1f}/s achieved), {len(errors)} errors {errors[:3]}; {len(slow)} slower than 1 s {slow[:5]}")
+    return lat
+
+
+def sequential(base: str, ids: list[str], seed: int, n: int) -> dict[str, list[float]]:
+    import httpx
+
+    rng = random.Random(seed + 1)
+    lat: dict[str, list[float]] = {}
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for _ in range(n):
+            name, path = request_mix(rng, ids)
+            t = time.perf_counter()
+            client.get(path)
+            lat.setdefault(name, []).append(time.perf_counter() - t)
     return lat
 
 
@@ -150,6 +170,19 @@ def overview_page(base: str, runs: int) -> list[float]:
     return out
 
 
+def report(lat: dict[str, list[float]], anchor: list[float]) -> None:
+    allv = [x for v in lat.values() for x in v]
+    print("\n| endpoint | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|")
+    for name in sorted(lat):
+        v = lat[name]
+        print(f"| {name} | {len(v)} | {pct(v, 50) * 1e3:.1f} | {pct(v, 95) * 1e3:.1f} | {pct(v, 99) * 1e3:.1f} | {max(v) * 1e3:.1f} |")
+    print(f"| **all** | {len(allv)} | {pct(allv, 50) * 1e3:.1f} | {pct(allv, 95) * 1e3:.1f} | {pct(allv, 99) * 1e3:.1f} | {max(allv) * 1e3:.1f} |")
+    if anchor:
+        trend_p50 = pct(lat.get("trend", allv), 50)
+        print(f"\nanchor: powderkeg.api.trend per call (reads the store each time): median {statistics.median(anchor):.2f} s "
+              f"over {len(anchor)} calls; served trend p50 {trend_p50 * 1e3:.1f} ms; ratio {statistics.median(anchor) / trend_p50:.0f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
@@ -159,8 +192,18 @@ def main() -> None:
     ap.add_argument("--page-runs", type=int, default=3)
     ap.add_argument("--anchor-runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--url", help="load an already running, warmed server instead (skips generate, start, warm-up, anchor)")
     a = ap.parse_args()
     seconds = min(a.seconds, 120.0)
+    if a.url:
+        import httpx
+
+        ids = [e["event_id"] for e in httpx.get(a.url + "/api/events?page_size=500", timeout=60).json()["events"]]
+        report(asyncio.run(load(a.url, a.rate, seconds, ids, a.seed)), [])
+        pages = overview_page(a.url, a.page_runs)
+        if pages:
+            print(f"overview page ready in: {', '.join(f'{p:.2f}' for p in pages)} s (median {statistics.median(pages):.2f} s)")
+        return
     tmp = Path(tempfile.mkdtemp(prefix="pk-bench-serve-"))
     db = Path(a.db) if a.db else tmp / "bench.duckdb"
     if not a.db:
@@ -188,10 +231,23 @@ def main() -> None:
             for f in ("week", "month"):
                 httpx.get(base + f"/api/trend/{th}?freq={f}", timeout=600).raise_for_status()
         httpx.get(base + "/api/actors", timeout=600)
+        for actor in ("RUS", "SRB", "UKR", "BIH"):
+            httpx.get(base + f"/api/events?actor={actor}", timeout=600)
+        httpx.get(base + "/api/points?limit=2000", timeout=600)
         warm = time.perf_counter() - t1
         print(f"server up in {t1 - t0:.1f} s; warm-up (frame, theatre membership, alerts, trends) {warm:.1f} s", flush=True)
         ids = [e["event_id"] for e in httpx.get(base + "/api/events?page_size=500", timeout=60).json()["events"]]
 
+        seq = sequential(base, ids, a.seed, 300)
+        print("\nsequential (one request at a time: service time without queueing):")
+        report(seq, [])
+        lat = asyncio.run(load(base, a.rate, seconds, ids, a.seed))
+        print(f"\nopen loop at {a.rate:.0f} requests/s:")
+        report(lat, [])
+        pages = overview_page(base, a.page_runs)
+        if pages:
+            print(f"overview page ready (map, theatres, alerts, 2000 points) in: {', '.join(f'{p:.2f}' for p in pages)} s "
+                  f"(median {statistics.median(pages):.2f} s)")
         anchor = []
         from powderkeg import api
 
@@ -201,24 +257,17 @@ def main() -> None:
             api.trend("ukraine", db=snap, freq="week")
             anchor.append(time.perf_counter() - t)
 
-        lat = asyncio.run(load(base, a.rate, seconds, ids, a.seed))
-        allv = [x for v in lat.values() for x in v]
-        print("\n| endpoint | n | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|")
-        for name in sorted(lat):
-            v = lat[name]
-            print(f"| {name} | {len(v)} | {pct(v, 50) * 1e3:.1f} | {pct(v, 95) * 1e3:.1f} | {pct(v, 99) * 1e3:.1f} | {max(v) * 1e3:.1f} |")
-        print(f"| **all** | {len(allv)} | {pct(allv, 50) * 1e3:.1f} | {pct(allv, 95) * 1e3:.1f} | {pct(allv, 99) * 1e3:.1f} | {max(allv) * 1e3:.1f} |")
-        trend_p50 = pct(lat.get("trend", allv), 50)
-        print(f"\nanchor: powderkeg.api.trend per call (reads the store each time): median {statistics.median(anchor):.2f} s "
-              f"over {len(anchor)} calls; served trend p50 {trend_p50 * 1e3:.1f} ms; ratio {statistics.median(anchor) / trend_p50:.0f}x")
-        pages = overview_page(base, a.page_runs)
-        if pages:
-            print(f"overview page ready (map, theatres, alerts, 2000 points) in: {', '.join(f'{p:.2f}' for p in pages)} s "
-                  f"(median {statistics.median(pages):.2f} s)")
+        if anchor:
+            print(f"anchor: powderkeg.api.trend per call (reads the store each time): median {statistics.median(anchor):.2f} s "
+                  f"over {len(anchor)} calls; served trend p50 {pct(lat['trend'], 50) * 1e3:.1f} ms; "
+                  f"ratio {statistics.median(anchor) / pct(lat['trend'], 50):.0f}x")
         print(f"\nmachine: {os.cpu_count()} cores, shared with other jobs during the run")
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 if __name__ == "__main__":

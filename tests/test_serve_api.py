@@ -64,6 +64,11 @@ def test_events_filters_and_pages(client: TestClient) -> None:
     assert dates == sorted(dates, reverse=True)
     ua = client.get("/api/events", params={"type": "ASSAULT", "actor": "RUS"}).json()
     assert ua["total"] == WEEKS * 2 and all(e["type"] == "ASSAULT" for e in ua["events"])
+    only = client.get("/api/events", params={"actor": "rus", "page_size": 7, "page": 2}).json()
+    assert only["total"] == WEEKS * 2 and len(only["events"]) == 7
+    both = client.get("/api/events", params={"actor": "SRB", "theatre": "serbia-kosovo"}).json()
+    assert both["total"] == WEEKS + SPIKE_EVENTS - 1 + 1
+    assert client.get("/api/events", params={"actor": "UKR", "page": 99}).json()["events"] == []
     box = client.get("/api/events", params={"bbox": "48,37,48.145,38"}).json()
     assert box["total"] == WEEKS and all(e["lat"] <= 48.145 for e in box["events"])
     win = client.get("/api/events", params={"since": "2022-01-03", "until": "2022-01-09"}).json()

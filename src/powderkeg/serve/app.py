@@ -180,7 +180,7 @@ def create_app(
     @app.get("/api/overview", tags=["watch"])
     def overview() -> Response:
         """Each theatre's current escalation level (calm, watch, warning, alarm) and recent alerts."""
-        return _json(q.overview(ds))
+        return _cached_json(ds, "overview", None, lambda: q.overview(ds))
 
     @app.get("/api/points", tags=["events"])
     def points(
@@ -188,7 +188,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=q.MAX_POINTS)] = 2000,
     ) -> Response:
         """The latest events that have coordinates (for the map)."""
-        return _json(q.points(ds, theatre=theatre, limit=limit))
+        return _cached_json(ds, "points", (theatre, limit), lambda: q.points(ds, theatre=theatre, limit=limit))
 
     @app.get("/api/events", tags=["events"])
     def events(
@@ -230,12 +230,12 @@ def create_app(
         _check_theatre(theatre)
         if since and until and since > until:
             raise HTTPException(422, "since is after until")
-        return _json(q.trend(ds, theatre, freq=FREQS[freq], since=since, until=until))
+        return _cached_json(ds, "trend", (theatre, freq, since, until), lambda: q.trend(ds, theatre, freq=FREQS[freq], since=since, until=until))
 
     @app.get("/api/alerts", tags=["watch"])
     def alerts(theatre: Annotated[str | None, Query(pattern=THEATRE_RE)] = None, freq: Freq = "week") -> Response:
         """Alerts (robust z-score over a 12-period window) with the events behind each."""
-        return _json(q.alerts(ds, freq=FREQS[freq], theatre=theatre))
+        return _cached_json(ds, "alerts", (theatre, freq), lambda: q.alerts(ds, freq=FREQS[freq], theatre=theatre))
 
     @app.get("/api/link", tags=["link"])
     def link(
@@ -252,7 +252,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=500)] = 120,
     ) -> Response:
         """A network of actors: edges by relation (alliance, proxy, arms, hostility) with event ids."""
-        return _json(q.actors(ds, theatre=theatre, limit=limit))
+        return _cached_json(ds, "actors", (theatre, limit), lambda: q.actors(ds, theatre=theatre, limit=limit))
 
     @app.get("/api/forecast/{theatre}", tags=["forecast"])
     def forecast(
@@ -393,6 +393,12 @@ def _finite(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_finite(v) for v in obj]
     return obj
+
+
+def _cached_json(ds: DataSource, name: str, key: Any, compute: Any) -> Response:
+    """A response body serialised once per snapshot and key: a cached answer costs a lookup."""
+    body = ds.cached("json:" + name, key, lambda: _json(compute()).body, size=128)
+    return Response(body, media_type="application/json")
 
 
 def _json(obj: Any) -> Response:

@@ -189,11 +189,40 @@ class DataSource:
         paging a theatre is a slice, and a filtered query joins it without copying."""
 
         def compute() -> pa.Table:
-            sub = self.theatre_frame(theatre)[["event_id", "date"]]
-            sub = sub.sort_values(["date", "event_id"], ascending=[False, True], na_position="last")
-            return pa.table({"event_id": pa.array(sub["event_id"].to_numpy(dtype=object), type=pa.string())})
+            return _newest_first(self.theatre_frame(theatre)[["event_id", "date"]])
 
         return self.cached("theatre_ids", theatre, compute, size=16)  # type: ignore[no-any-return]
+
+    def actor_rows(self) -> dict[str, list[int]]:
+        """Row positions in the frame of each actor code's events (as actor or target; a code
+        also indexes its parent state: ``UKR-DPR`` rows are under ``UKR`` too)."""
+
+        def compute() -> dict[str, list[int]]:
+            df = self.frame()
+            index: dict[str, list[int]] = {}
+            for i, (a, t) in enumerate(zip(df["actor_codes"], df["target_codes"], strict=True)):
+                keys = set()
+                for codes in (a, t):
+                    if codes is None:
+                        continue
+                    for c in codes:
+                        keys.add(c)
+                        keys.add(c.split("-", 1)[0])
+                for k in keys:
+                    index.setdefault(k, []).append(i)
+            return index
+
+        return self.cached("actor_rows", None, compute, size=1)  # type: ignore[no-any-return]
+
+    def actor_ids(self, code: str) -> pa.Table:
+        """The actor's event ids, newest first, as Arrow (see :meth:`theatre_ids`)."""
+
+        def compute() -> pa.Table:
+            rows = self.actor_rows().get(code, [])
+            sub = self.frame().iloc[rows][["event_id", "date"]]
+            return _newest_first(sub)
+
+        return self.cached("actor_ids", code, compute, size=64)  # type: ignore[no-any-return]
 
     def theatre_frame(self, theatre: str) -> pd.DataFrame:
         def compute() -> pd.DataFrame:
@@ -203,6 +232,11 @@ class DataSource:
             return df[df["event_id"].isin(ids)]
 
         return self.cached("theatre_frame", theatre, compute, size=16)  # type: ignore[no-any-return]
+
+
+def _newest_first(sub: pd.DataFrame) -> pa.Table:
+    sub = sub.sort_values(["date", "event_id"], ascending=[False, True], na_position="last")
+    return pa.table({"event_id": pa.array(sub["event_id"].to_numpy(dtype=object), type=pa.string())})
 
 
 def period_end(start: pd.Timestamp, freq: str) -> str:

@@ -43,8 +43,10 @@ def clean(v: Any) -> Any:
         return None if pd.isna(v) else v.date().isoformat()
     if isinstance(v, date):
         return v.isoformat()
-    if v is pd.NaT:
+    if v is pd.NaT or v is pd.NA:
         return None
+    if isinstance(v, dict):
+        return {k: clean(x) for k, x in v.items()}
     return v
 
 
@@ -77,19 +79,22 @@ def events(
     """A page of events, newest first, with the filters combined by AND."""
     where: list[str] = []
     params: list[Any] = []
-    register = None
     page = max(1, page)
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
+    joins: dict[str, Any] = {}
     if theatre:
         _theatre(ds, theatre)
-        register = ds.theatre_ids(theatre)
-        others = (types, quad, actor, since, until, bbox, doc_id, dataset, factuality)
-        if not any(others):  # a theatre alone: its ids are already in page order
-            ids = register.column("event_id")
-            page_ids = ids.slice((page - 1) * page_size, page_size).to_pylist()
-            return {"total": len(ids), "page": page, "page_size": page_size,
-                    "events": _rows_by_id(ds, page_ids)}  # fmt: skip
-        where.append("event_id IN (SELECT event_id FROM pk_members)")
+        joins["pk_theatre"] = ds.theatre_ids(theatre)
+    if actor:  # the actor's events come from an index (as actor or target, parent codes too)
+        joins["pk_actor"] = ds.actor_ids(actor.upper())
+    others = (types, quad, since, until, bbox, doc_id, dataset, factuality)
+    if len(joins) == 1 and not any(others):  # one id list alone is already in page order
+        ids = next(iter(joins.values())).column("event_id")
+        page_ids = ids.slice((page - 1) * page_size, page_size).to_pylist()
+        return {"total": len(ids), "page": page, "page_size": page_size,
+                "events": _rows_by_id(ds, page_ids)}  # fmt: skip
+    for name in joins:
+        where.append(f"event_id IN (SELECT event_id FROM {name})")
     if types:
         where.append("type IN (SELECT unnest(?::VARCHAR[]))")
         params.append([t.upper() for t in types])
@@ -97,13 +102,6 @@ def events(
         same = [t for t, q_ in _type_quads().items() if q_ == quad]
         where.append("(quad = ? OR (quad IS NULL AND type IN (SELECT unnest(?::VARCHAR[]))))")
         params += [quad, same]
-    if actor:
-        where.append(
-            "(list_contains(list_concat(actor_codes, target_codes), ?) OR "
-            "list_contains(list_transform(list_concat(actor_codes, target_codes), "
-            "lambda c: split_part(c, '-', 1)), ?))"
-        )
-        params += [actor.upper(), actor.upper()]
     if since:
         where.append("date >= ?")
         params.append(since)
@@ -127,17 +125,16 @@ def events(
         params.append(factuality)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     with ds.cursor() as cur:
-        if register is not None:
-            cur.register("pk_members", register)
+        for name, table in joins.items():
+            cur.register(name, table)
+        # the total, then the page's ids (a top-N over one column), then their rows by id:
+        # measured on 1M events: 2-3x faster than one query with a window count
         total = int(cur.execute(f"SELECT count(*) FROM events{cond}", params).fetchone()[0])  # type: ignore[index]
-        rel = cur.execute(
-            f"SELECT {', '.join(EVENT_FIELDS)} FROM events{cond} "
-            "ORDER BY date DESC NULLS LAST, event_id LIMIT ? OFFSET ?",
+        ids = [r[0] for r in cur.execute(
+            f"SELECT event_id FROM events{cond} ORDER BY date DESC NULLS LAST, event_id LIMIT ? OFFSET ?",
             [*params, page_size, (page - 1) * page_size],
-        )
-        cols = [d[0] for d in rel.description]
-        rows = [dict(zip(cols, (clean(v) for v in r), strict=True)) for r in rel.fetchall()]
-    return {"total": total, "page": page, "page_size": page_size, "events": rows}
+        ).fetchall()]  # fmt: skip
+    return {"total": total, "page": page, "page_size": page_size, "events": _rows_by_id(ds, ids)}
 
 
 @functools.cache
@@ -156,6 +153,8 @@ def _type_quads() -> dict[str, str | None]:
 
 
 def _rows_by_id(ds: DataSource, ids: list[str]) -> list[dict[str, Any]]:
+    """The rows of these events, newest first (a pandas lookup in the cached frame measured
+    slower here: pandas 3's Arrow-backed string index)."""
     if not ids:
         return []
     with ds.cursor() as cur:
@@ -361,25 +360,26 @@ def overview(ds: DataSource) -> dict[str, Any]:
 
 
 def points(ds: DataSource, *, theatre: str | None = None, limit: int = MAX_POINTS) -> dict[str, Any]:
-    """The latest events with coordinates, for the map."""
-    where = "lat IS NOT NULL AND lon IS NOT NULL"
-    params: list[Any] = []
-    register = None
+    """The latest events with coordinates, for the map (cached per snapshot)."""
     if theatre:
         _theatre(ds, theatre)
-        register = ds.theatre_ids(theatre)
-        where += " AND event_id IN (SELECT event_id FROM pk_members)"
     limit = max(1, min(MAX_POINTS, limit))
-    with ds.cursor() as cur:
-        if register is not None:
-            cur.register("pk_members", register)
-        rows = cur.execute(
-            "SELECT event_id, lat, lon, type, quad, date, place_name FROM events WHERE "
-            + where + " ORDER BY date DESC NULLS LAST, event_id LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-    keys = ("event_id", "lat", "lon", "type", "quad", "date", "place_name")
-    return {"points": [dict(zip(keys, (clean(v) for v in r), strict=True)) for r in rows]}
+
+    def compute() -> dict[str, Any]:
+        where = "lat IS NOT NULL AND lon IS NOT NULL"
+        with ds.cursor() as cur:
+            if theatre:
+                cur.register("pk_theatre", ds.theatre_ids(theatre))
+                where += " AND event_id IN (SELECT event_id FROM pk_theatre)"
+            rows = cur.execute(
+                "SELECT event_id, lat, lon, type, quad, date, place_name FROM events WHERE "
+                + where + " ORDER BY date DESC NULLS LAST, event_id LIMIT ?",
+                [limit],
+            ).fetchall()
+        keys = ("event_id", "lat", "lon", "type", "quad", "date", "place_name")
+        return {"points": [dict(zip(keys, (clean(v) for v in r), strict=True)) for r in rows]}
+
+    return ds.cached("points", (theatre, limit), compute, size=16)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- link, actors
